@@ -1,0 +1,347 @@
+"""The stack's configuration: the user's monitoring-config.json, security rules and Web Vitals
+thresholds, loaded into validated models.
+
+An invalid file fails with a ConfigError whose lines each name the field (as a dotted path)
+and the problem, e.g. ``monitoring.alerting.rules.0.condition: ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .durations import DurationError, parse_duration_ms
+
+DEFAULTS_DIR = Path(__file__).with_name("defaults")
+
+LogLevel = Literal["debug", "info", "warn", "error", "fatal"]
+Severity = Literal["info", "warning", "critical"]
+AggregationFunction = Literal["avg", "count", "min", "max", "sum", "p50", "p75", "p90", "p95", "p99"]
+ChannelName = Literal["slack", "pagerduty", "email"]
+
+_CONDITION = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+_SECRET_REF = re.compile(r"^env:[A-Z][A-Z0-9_]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ConfigError(ValueError):
+    """A configuration file is invalid; ``problems`` holds one "field: problem" line each."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"invalid configuration in {source}:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+def _duration(value: str) -> str:
+    try:
+        parse_duration_ms(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
+def _secret_or_url(value: str) -> str:
+    if _SECRET_REF.match(value) or value.startswith(("https://", "http://")):
+        return value
+    raise ValueError("must be a secret reference such as 'env:SLACK_WEBHOOK_URL' or an http(s) URL")
+
+
+class HealthChecksConfig(_Model):
+    interval: int = Field(60_000, ge=60_000, description="ms between runs; the cron runs every minute")
+    timeout: int = Field(10_000, gt=0, le=30_000)
+    endpoints: list[str] = Field(default_factory=list)
+    base_url: str | None = Field(None, alias="baseUrl")
+
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoints(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not (item.startswith(("/", "https://", "http://"))):
+                raise ValueError(f"{item!r} must be a path starting with '/' or an http(s) URL")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith(("https://", "http://"))):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class MetricsCollection(_Model):
+    interval: int = Field(30_000, gt=0)
+    retention: Duration = "7d"
+
+    @property
+    def retention_ms(self) -> int:
+        return parse_duration_ms(self.retention)
+
+
+def _default_functions() -> list[AggregationFunction]:
+    return ["avg", "p95", "p99", "count"]
+
+
+def _default_sampling() -> dict[LogLevel, float]:
+    return {"error": 1.0, "warn": 1.0, "info": 0.1, "debug": 0.01}
+
+
+class MetricsAggregation(_Model):
+    window_size: Duration = Field("5m", alias="windowSize")
+    functions: list[AggregationFunction] = Field(default_factory=_default_functions)
+
+    @property
+    def window_ms(self) -> int:
+        return parse_duration_ms(self.window_size)
+
+
+class MetricsConfig(_Model):
+    collection: MetricsCollection = Field(default_factory=MetricsCollection)
+    aggregation: MetricsAggregation = Field(default_factory=MetricsAggregation)
+
+
+class LoggingConfig(_Model):
+    level: LogLevel = "info"
+    retention: Duration = "30d"
+    retention_overrides: dict[str, Duration] = Field(default_factory=dict, alias="retentionOverrides")
+    structured: bool = True
+    sampling: dict[LogLevel, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=_default_sampling)
+
+    @property
+    def retention_ms(self) -> int:
+        return parse_duration_ms(self.retention)
+
+
+class SlackChannel(_Model):
+    enabled: bool = True
+    webhook: Annotated[str, AfterValidator(_secret_or_url)] = "env:SLACK_WEBHOOK_URL"
+
+
+class PagerDutyChannel(_Model):
+    enabled: bool = True
+    integration_key: str = Field("env:PAGERDUTY_INTEGRATION_KEY", alias="integrationKey")
+
+    @field_validator("integration_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _SECRET_REF.match(value):
+            raise ValueError("must be a secret reference such as 'env:PAGERDUTY_INTEGRATION_KEY', never the key itself")
+        return value
+
+
+class EmailChannel(_Model):
+    enabled: bool = True
+    recipients: list[str] = Field(default_factory=list)
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _EMAIL.match(item):
+                raise ValueError(f"{item!r} is not an email address")
+        return value
+
+
+class AlertChannels(_Model):
+    slack: SlackChannel | None = None
+    pagerduty: PagerDutyChannel | None = None
+    email: EmailChannel | None = None
+
+
+class Condition(_Model):
+    metric: str
+    op: Literal[">", ">=", "<", "<=", "==", "!="]
+    threshold: float
+
+
+def parse_condition(text: str) -> Condition:
+    """Parse ``"error_rate > 0.05"`` into its metric, operator and threshold."""
+    match = _CONDITION.match(text)
+    if not match:
+        raise ValueError(f"invalid condition {text!r}: expected '<metric> <op> <number>', e.g. 'error_rate > 0.05'")
+    metric, op, number = match.groups()
+    return Condition(metric=metric, op=op, threshold=float(number))
+
+
+class AlertRule(_Model):
+    name: str = Field(min_length=1)
+    condition: str
+    severity: Severity
+    channels: list[ChannelName] = Field(min_length=1)
+    for_duration: Duration | None = Field(None, alias="for")
+
+    @field_validator("condition")
+    @classmethod
+    def _condition(cls, value: str) -> str:
+        parse_condition(value)
+        return value
+
+    @property
+    def parsed_condition(self) -> Condition:
+        return parse_condition(self.condition)
+
+
+class AlertingConfig(_Model):
+    channels: AlertChannels = Field(default_factory=AlertChannels)
+    rules: list[AlertRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rule_channels_exist(self) -> AlertingConfig:
+        for index, rule in enumerate(self.rules):
+            for channel in rule.channels:
+                if getattr(self.channels, channel) is None:
+                    raise ValueError(f"rules.{index} ({rule.name!r}) uses channel {channel!r}, which is not configured")
+        names = [rule.name for rule in self.rules]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"rule names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+
+class MonitoringConfig(_Model):
+    health_checks: HealthChecksConfig = Field(default_factory=HealthChecksConfig, alias="healthChecks")
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+
+
+class RateLimit(_Model):
+    requests: int = Field(gt=0)
+    window_ms: int = Field(gt=0, alias="windowMs")
+
+
+class SecurityRule(_Model):
+    id: str = Field(min_length=1)
+    endpoint: str
+    limits: list[RateLimit] = Field(min_length=1)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must be a path pattern starting with '/', e.g. '/api/auth/*'")
+        if "*" in value[:-1]:
+            raise ValueError("'*' is only allowed as the last character, e.g. '/api/*'")
+        return value
+
+
+class Threshold(_Model):
+    good: float = Field(ge=0)
+    poor: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Threshold:
+        if self.good >= self.poor:
+            raise ValueError(f"'good' ({self.good}) must be below 'poor' ({self.poor})")
+        return self
+
+
+VitalName = Literal["cls", "fid", "lcp", "fcp", "ttfb", "inp"]
+WebVitalsThresholds = dict[VitalName, Threshold]
+
+_SECURITY = TypeAdapter(list[SecurityRule])
+_VITALS = TypeAdapter(WebVitalsThresholds)
+
+
+class StackConfig(_Model):
+    monitoring: MonitoringConfig
+    security_rules: list[SecurityRule]
+    web_vitals: WebVitalsThresholds
+
+    @field_validator("security_rules")
+    @classmethod
+    def _unique_ids(cls, value: list[SecurityRule]) -> list[SecurityRule]:
+        ids = [rule.id for rule in value]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
+        return value
+
+
+def _problems(exc: ValidationError, prefix: str) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        path = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "")
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{path}: {message}")
+    return lines
+
+
+def _parse_json(text: str | bytes, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from None
+
+
+def load_monitoring(data: Any, source: str = "monitoring-config.json") -> MonitoringConfig:
+    try:
+        return MonitoringConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, _problems(exc, "monitoring")) from None
+
+
+def load_security_rules(data: Any, source: str = "security-rules.json") -> list[SecurityRule]:
+    try:
+        rules = _SECURITY.validate_python(data)
+        return StackConfig._unique_ids(rules)
+    except ValidationError as exc:
+        raise ConfigError(source, _problems(exc, "security_rules")) from None
+    except ValueError as exc:
+        raise ConfigError(source, [f"security_rules: {exc}"]) from None
+
+
+def load_web_vitals(data: Any, source: str = "web-vitals.json") -> WebVitalsThresholds:
+    try:
+        return _VITALS.validate_python(data)
+    except ValidationError as exc:
+        raise ConfigError(source, _problems(exc, "web_vitals")) from None
+
+
+def load_stack_config(
+    monitoring: str | bytes | None = None,
+    security_rules: str | bytes | None = None,
+    web_vitals: str | bytes | None = None,
+) -> StackConfig:
+    """Load the three JSON documents; any left as None comes from the shipped defaults."""
+
+    def text(given: str | bytes | None, name: str) -> tuple[str | bytes, str]:
+        if given is not None:
+            return given, name
+        return (DEFAULTS_DIR / name).read_text(encoding="utf-8"), f"defaults/{name}"
+
+    mon_text, mon_src = text(monitoring, "monitoring-config.json")
+    sec_text, sec_src = text(security_rules, "security-rules.json")
+    vit_text, vit_src = text(web_vitals, "web-vitals.json")
+    return StackConfig(
+        monitoring=load_monitoring(_parse_json(mon_text, mon_src), mon_src),
+        security_rules=load_security_rules(_parse_json(sec_text, sec_src), sec_src),
+        web_vitals=load_web_vitals(_parse_json(vit_text, vit_src), vit_src),
+    )
+
+
+def default_config() -> StackConfig:
+    return load_stack_config()
+
+
+AnyConfig = Union[MonitoringConfig, list[SecurityRule], WebVitalsThresholds]

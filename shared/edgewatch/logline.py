@@ -1,0 +1,22 @@
+"""One JSON line per event on the console, readable in `wrangler tail` and log shippers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+LEVELS = ("debug", "info", "warn", "error", "fatal")
+
+
+def level_enabled(level: str, minimum: str) -> bool:
+    try:
+        return LEVELS.index(level) >= LEVELS.index(minimum)
+    except ValueError:
+        return True
+
+
+def format_line(level: str, event: str, *, worker: str, now_ms: int, **fields: Any) -> str:
+    """JSON escapes control characters and newlines, so one event is always one line."""
+    record: dict[str, Any] = {"ts": now_ms, "level": level, "worker": worker, "event": event}
+    record.update(fields)
+    return json.dumps(record, separators=(",", ":"), default=str, ensure_ascii=False)

@@ -1,0 +1,144 @@
+"""The five cron schedules and the jobs registered for each.
+
+Cron triggers are declared once, on pitchey-monitoring (the Free plan allows five per account).
+Its scheduled handler asks ``plan`` which jobs a schedule runs and calls each job in its Worker
+through a service binding. Crons are delivered at least once, so every job must be idempotent:
+its writes are keyed by the scheduled time, never appended.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from .services import BY_CONCERN
+
+EVERY_MINUTE = "*/1 * * * *"
+EVERY_5_MINUTES = "*/5 * * * *"
+EVERY_15_MINUTES = "*/15 * * * *"
+HOURLY = "0 * * * *"
+DAILY = "0 0 * * *"
+
+SCHEDULES: tuple[str, ...] = (EVERY_MINUTE, EVERY_5_MINUTES, EVERY_15_MINUTES, HOURLY, DAILY)
+
+# Period of each schedule, used to align the window a job works on.
+PERIOD_MS: dict[str, int] = {
+    EVERY_MINUTE: 60_000,
+    EVERY_5_MINUTES: 300_000,
+    EVERY_15_MINUTES: 900_000,
+    HOURLY: 3_600_000,
+    DAILY: 86_400_000,
+}
+
+
+@dataclass(frozen=True)
+class JobRef:
+    concern: str
+    name: str
+    summary: str
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.concern}.{self.name}"
+
+
+JOBS: dict[str, tuple[JobRef, ...]] = {
+    EVERY_MINUTE: (
+        JobRef("infra", "probe_workers", "call every Worker over its service binding; record up/down and latency"),
+    ),
+    EVERY_5_MINUTES: (
+        JobRef("infra", "probe_storage", "KV, R2 and Durable Object round trips; record success and latency"),
+    ),
+    EVERY_15_MINUTES: (JobRef("infra", "rollup_15m", "summarise the last 15 minutes of probe samples per target"),),
+    HOURLY: (JobRef("infra", "rollup_1h", "summarise the last hour of probe samples per target"),),
+    DAILY: (JobRef("infra", "rollup_1d", "merge the day's hourly summaries into a daily availability report"),),
+}
+
+
+class UnknownSchedule(ValueError):
+    pass
+
+
+def normalize_cron(cron: str) -> str:
+    text = " ".join(cron.split())
+    if text == "* * * * *":
+        text = EVERY_MINUTE
+    if text not in PERIOD_MS:
+        raise UnknownSchedule(f"unknown schedule {cron!r}; expected one of: {', '.join(SCHEDULES)}")
+    return text
+
+
+def plan(cron: str) -> tuple[JobRef, ...]:
+    return JOBS[normalize_cron(cron)]
+
+
+def window_end(cron: str, scheduled_ms: int) -> int:
+    """The aligned end of the period a run covers (a late delivery still covers its slot)."""
+    period = PERIOD_MS[normalize_cron(cron)]
+    return scheduled_ms - scheduled_ms % period
+
+
+class JobStatus(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    UNKNOWN_JOB = "unknown_job"
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job: str
+    status: JobStatus
+    duration_ms: float
+    detail: str = ""
+    result: object = None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "job": self.job,
+            "status": self.status.value,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+        if self.detail:
+            out["detail"] = self.detail
+        if self.result is not None:
+            out["result"] = self.result
+        return out
+
+
+@dataclass
+class DispatchReport:
+    cron: str
+    scheduled_ms: int
+    outcomes: list[JobOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status is JobStatus.OK for o in self.outcomes)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "cron": self.cron,
+            "scheduled_ms": self.scheduled_ms,
+            "ok": self.ok,
+            "jobs": [o.to_json() for o in self.outcomes],
+        }
+
+
+def cron_slug(cron: str) -> str:
+    """A key-safe name for a schedule: '*/5 * * * *' -> 'every-5m'."""
+    return {
+        EVERY_MINUTE: "every-1m",
+        EVERY_5_MINUTES: "every-5m",
+        EVERY_15_MINUTES: "every-15m",
+        HOURLY: "hourly",
+        DAILY: "daily",
+    }[normalize_cron(cron)]
+
+
+def validate_registry() -> None:
+    for cron, jobs in JOBS.items():
+        if cron not in PERIOD_MS:
+            raise ValueError(f"job registry names unknown schedule {cron!r}")
+        for job in jobs:
+            if job.concern not in BY_CONCERN:
+                raise ValueError(f"job {job.qualified} names an unknown Worker")
