@@ -8,7 +8,9 @@ its writes are keyed by the scheduled time, never appended.
 
 from __future__ import annotations
 
+import asyncio
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from .services import BY_CONCERN
@@ -142,3 +144,34 @@ def validate_registry() -> None:
         for job in jobs:
             if job.concern not in BY_CONCERN:
                 raise ValueError(f"job {job.qualified} names an unknown Worker")
+
+
+JobRunner = Callable[[JobRef], Awaitable[object]]
+
+
+async def dispatch(cron: str, scheduled_ms: int, runner: JobRunner, timer: Callable[[], float]) -> DispatchReport:
+    """Run every job of a schedule concurrently; a failing job is recorded and never stops the others.
+
+    ``runner`` performs the call (locally or through a service binding); ``timer`` returns
+    milliseconds and is injected so the report's durations are testable.
+    """
+    normalized = normalize_cron(cron)
+    jobs = JOBS[normalized]
+
+    async def run_one(job: JobRef) -> JobOutcome:
+        start = timer()
+        try:
+            result = await runner(job)
+        except UnknownJob as exc:
+            return JobOutcome(job.qualified, JobStatus.UNKNOWN_JOB, timer() - start, str(exc))
+        except Exception as exc:
+            detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            return JobOutcome(job.qualified, JobStatus.FAILED, timer() - start, detail)
+        return JobOutcome(job.qualified, JobStatus.OK, timer() - start, result=result)
+
+    outcomes = await asyncio.gather(*(run_one(job) for job in jobs))
+    return DispatchReport(normalized, scheduled_ms, list(outcomes))
+
+
+class UnknownJob(LookupError):
+    pass

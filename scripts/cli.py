@@ -1,0 +1,133 @@
+"""Developer commands behind ./dev: setup, up, test, bench, check-config, deploy-check."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .toolchain import ROOT, SetupError
+
+
+def cmd_setup(_: argparse.Namespace) -> int:
+    from .stack import prepare
+
+    prepare()
+    print("[setup] ready: toolchain, Pyodide bundle, workerd wrapper and python_modules are in place")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from .stack import Stack
+
+    stack = Stack(port=args.port, dashboard_port=args.dashboard_port)
+    print("[up] starting six Workers on workerd (first start of Pyodide takes a few seconds each) ...", flush=True)
+    stack.start()
+    took = stack.ready_s - stack.started_s
+    print(f"\nAll six Workers answer (start-up {took:.1f}s). Ctrl-C stops everything.\n")
+    for concern in ("monitoring", "logs", "apm", "infra", "alerts", "security"):
+        print(f"  pitchey-{concern:<11} {stack.base_url}/{concern}/health")
+    print(f"\n  dashboard            {stack.dashboard_url}?api={stack.base_url}")
+    print(f"  cron trigger         {stack.base_url}/cdn-cgi/handler/scheduled?cron=*/5+*+*+*+*")
+    print(f"  state                {stack.persist_dir}")
+    print(f"  wrangler log         {stack.log_path}\n", flush=True)
+    try:
+        while stack.process is not None and stack.process.poll() is None:
+            time.sleep(1)
+        print(f"[up] wrangler stopped unexpectedly:\n{stack.log_tail()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n[up] stopping ...")
+        return 0
+    finally:
+        stack.stop()
+
+
+def _run(step: str, cmd: list[str]) -> None:
+    print(f"\n=== {step}: {' '.join(cmd)}", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(cmd, cwd=ROOT)
+    if result.returncode != 0:
+        raise SystemExit(f"=== {step} failed (exit {result.returncode})")
+    print(f"=== {step} passed in {time.monotonic() - started:.1f}s", flush=True)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from .stack import prepare
+
+    prepare()
+    py = sys.executable
+    _run("lint", [py, "-m", "ruff", "check", "."])
+    _run("format", [py, "-m", "ruff", "format", "--check", "."])
+    _run("types", [py, "-m", "mypy"])
+    _run("unit tests", [py, "-m", "pytest", "tests/unit", "-q", *args.pytest_args])
+    _run("end-to-end tests (real workerd)", [py, "-m", "pytest", "tests/e2e", "-q", *args.pytest_args])
+    print("\nall checks passed")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from edgewatch.config import ConfigError, load_stack_config
+
+    def read(path: str | None) -> str | None:
+        return None if path is None else Path(path).read_text(encoding="utf-8")
+
+    try:
+        config = load_stack_config(read(args.monitoring), read(args.security), read(args.vitals))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    rules = len(config.monitoring.alerting.rules)
+    print(f"configuration is valid: {rules} alert rules, {len(config.security_rules)} security rules")
+    return 0
+
+
+def cmd_deploy_check(_: argparse.Namespace) -> int:
+    from edgewatch.services import SERVICES
+
+    from .stack import prepare
+    from .toolchain import wrangler_command, wrangler_env
+
+    prepare()
+    for svc in SERVICES:
+        with tempfile.TemporaryDirectory() as out:
+            cmd = [*wrangler_command(), "deploy", "--dry-run", "--outdir", out, "-c", f"wrangler/{svc.concern}.toml"]
+            result = subprocess.run(cmd, cwd=ROOT, env=wrangler_env(), capture_output=True, text=True)
+            status = "ok" if result.returncode == 0 else "FAILED"
+            print(f"{svc.worker_name:<20} dry-run {status}")
+            if result.returncode != 0:
+                print(result.stdout[-3000:], result.stderr[-3000:], file=sys.stderr)
+                return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="./dev", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="install and build everything the local runtime needs").set_defaults(fn=cmd_setup)
+    up = sub.add_parser("up", help="set up, then run all six Workers and the dashboard")
+    up.add_argument("--port", type=int, default=8787)
+    up.add_argument("--dashboard-port", type=int, default=8788)
+    up.set_defaults(fn=cmd_up)
+    test = sub.add_parser("test", help="lint, types, unit tests and end-to-end tests on real workerd")
+    test.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    test.set_defaults(fn=cmd_test)
+    check = sub.add_parser("check-config", help="validate configuration files (defaults for those not given)")
+    check.add_argument("--monitoring", help="path to monitoring-config.json")
+    check.add_argument("--security", help="path to security-rules.json")
+    check.add_argument("--vitals", help="path to web-vitals.json")
+    check.set_defaults(fn=cmd_check_config)
+    sub.add_parser("deploy-check", help="wrangler deploy --dry-run for every Worker").set_defaults(fn=cmd_deploy_check)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except SetupError as exc:
+        print(f"[setup] error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

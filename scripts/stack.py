@@ -1,0 +1,201 @@
+"""Start the whole stack locally: the six Workers in one wrangler session on real workerd, plus the
+dashboard. Used by `./dev up` and by the end-to-end test fixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edgewatch.services import SERVICES
+
+from .localconfig import local_config, write_local_configs, write_router_config
+from .toolchain import LOCAL, ROOT, ensure_toolchain, wrangler_command, wrangler_env
+from .vendor import vendor
+
+DASHBOARD_DIR = ROOT / "dashboard"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare() -> None:
+    """Install and build whatever is missing (idempotent)."""
+    ensure_toolchain()
+    vendor()
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Stack:
+    port: int = 0
+    persist_dir: Path = LOCAL / "state"
+    log_path: Path = LOCAL / "logs" / "wrangler.log"
+    extra_vars: dict[str, str] = field(default_factory=dict)
+    environment: str = "development"
+    dashboard_port: int | None = 0
+    process: subprocess.Popen[bytes] | None = None
+    dashboard: http.server.ThreadingHTTPServer | None = None
+    started_s: float = 0.0
+    ready_s: float = 0.0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def dashboard_url(self) -> str | None:
+        return None if self.dashboard is None else f"http://127.0.0.1:{self.dashboard.server_address[1]}/"
+
+    def cron_url(self, cron: str, scheduled_ms: int | None = None) -> str:
+        from urllib.parse import urlencode
+
+        query = {"cron": cron, "format": "json"}
+        if scheduled_ms is not None:
+            query["time"] = str(scheduled_ms)
+        return f"{self.base_url}/cdn-cgi/handler/scheduled?{urlencode(query)}"
+
+    def command(self) -> list[str]:
+        configs = [write_router_config(), *write_local_configs(self.extra_vars, self.environment)]
+        cmd = [*wrangler_command(), "dev"]
+        for config in configs:
+            cmd += ["-c", str(config)]
+        inspector = free_port()
+        cmd += [
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--inspector-port",
+            str(inspector),
+            "--persist-to",
+            str(self.persist_dir),
+            "--log-level",
+            "info",
+        ]
+        return cmd
+
+    def start(self, timeout_s: float = 240.0) -> Stack:
+        prepare()
+        if not self.port:
+            self.port = free_port()
+        for svc in SERVICES:
+            if not local_config(svc.concern).parent.is_dir():
+                raise StackError("wrangler/ folder is missing")
+        self.persist_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("wb")
+        self.started_s = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command(),
+            cwd=ROOT,
+            env=wrangler_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if self.dashboard_port is not None:
+            self._start_dashboard(self.dashboard_port)
+        try:
+            self.wait_ready(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_s = time.monotonic()
+        return self
+
+    def _start_dashboard(self, port: int) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(DASHBOARD_DIR))
+        self.dashboard = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        threading.Thread(target=self.dashboard.serve_forever, daemon=True).start()
+
+    def wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = {svc.concern for svc in SERVICES}
+        while pending:
+            if self.process is not None and self.process.poll() is not None:
+                raise StackError(f"wrangler exited with {self.process.returncode}; see {self.log_path}:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise StackError(f"not ready after {timeout_s:.0f}s: {sorted(pending)}; log:\n{self.log_tail()}")
+            for concern in sorted(pending):
+                with contextlib.suppress(OSError, ValueError, urllib.error.URLError):
+                    status, body = self.request("GET", f"/{concern}/health", timeout=10)
+                    if status in (200, 503) and isinstance(body, dict) and body.get("name") == f"pitchey-{concern}":
+                        pending.discard(concern)
+            if pending:
+                time.sleep(0.5)
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, timeout: float = 30
+    ) -> tuple[int, Any]:
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def trigger_cron(self, cron: str, scheduled_ms: int | None = None, timeout: float = 60) -> dict[str, Any]:
+        with urllib.request.urlopen(self.cron_url(cron, scheduled_ms), timeout=timeout) as resp:
+            result: dict[str, Any] = json.loads(resp.read())
+        return result
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.dashboard is not None:
+            self.dashboard.shutdown()
+            self.dashboard.server_close()
+            self.dashboard = None
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

@@ -1,0 +1,158 @@
+"""A small request/job dispatcher shared by every Worker entry.
+
+The entry declares routes and jobs on a WorkerApp; `handle` turns a Request into a call of the
+handler and the result into a JSON Response. Errors become JSON bodies with the right status;
+an unexpected exception is logged with an id and answered as a 500 JSON body with no trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from edgewatch import __version__
+from edgewatch.errors import ApiError, internal_error_body
+from edgewatch.health import CheckResult, HealthReport
+from edgewatch.routing import Router
+from edgewatch.schedule import UnknownJob
+from edgewatch.services import BY_CONCERN, service
+from workers import Response
+
+from .bindings import probe_durable_object, probe_kv, probe_r2, probe_service
+from .console import Console
+
+
+@dataclass
+class Incoming:
+    request: Any
+    env: Any
+    ctx: Any
+    method: str
+    path: str
+    query: dict[str, str]
+    params: dict[str, str]
+
+    def header(self, name: str) -> str | None:
+        value = self.request.headers.get(name)
+        return None if value is None else str(value)
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Incoming], Awaitable[Reply]]
+Job = Callable[[Any, int], Awaitable[object]]
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    merged = {"content-type": "application/json; charset=utf-8", "cache-control": "no-store"}
+    merged.update(headers or {})
+    return Response(json.dumps(body, separators=(",", ":"), default=str), status=status, headers=merged)
+
+
+@dataclass(frozen=True)
+class BindingSpec:
+    name: str
+    kind: str  # kv | r2 | durable_object | service
+    target: str = ""  # object name for a DO probe, concern for a service
+
+
+class WorkerApp:
+    def __init__(self, concern: str, bindings: list[BindingSpec]) -> None:
+        self.service = service(concern)
+        self.router: Router[Handler] = Router()
+        self.jobs: dict[str, Job] = {}
+        self.bindings = bindings
+        self.console = Console(self.service.worker_name)
+        self.router.add("GET", f"{self.service.prefix}/health", self._health)
+
+    # -- declarations -------------------------------------------------------------------
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.router.add(method, pattern, handler)
+            return handler
+
+        return register
+
+    def job(self, name: str) -> Callable[[Job], Job]:
+        def register(fn: Job) -> Job:
+            self.jobs[name] = fn
+            return fn
+
+        return register
+
+    # -- HTTP -----------------------------------------------------------------------------
+    async def handle(self, request: Any, env: Any, ctx: Any) -> Response:
+        self.console.minimum = str(getattr(env, "LOG_LEVEL", None) or "info")
+        parts = urlsplit(str(request.url))
+        method = str(request.method).upper()
+        try:
+            match = self.router.resolve(method, parts.path)
+            incoming = Incoming(
+                request, env, ctx, method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), match.params
+            )
+            reply = await match.handler(incoming)
+        except ApiError as exc:
+            return json_response(exc.body(), exc.status, exc.headers)
+        except Exception as exc:
+            request_id = uuid.uuid4().hex[:16]
+            self.console.error(
+                "unhandled_exception",
+                request_id=request_id,
+                method=method,
+                path=parts.path,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            return json_response(internal_error_body(request_id), 500)
+        if method == "HEAD":
+            return Response(None, status=reply.status, headers=reply.headers)
+        return json_response(reply.body, reply.status, reply.headers)
+
+    # -- health ---------------------------------------------------------------------------
+    async def check_binding(self, env: Any, spec: BindingSpec) -> CheckResult:
+        binding = getattr(env, spec.name, None)
+        if binding is None:
+            return CheckResult(spec.name, spec.kind, False, 0.0, "binding is not configured")
+        if spec.kind == "kv":
+            return await probe_kv(spec.name, binding)
+        if spec.kind == "r2":
+            return await probe_r2(spec.name, binding)
+        if spec.kind == "durable_object":
+            return await probe_durable_object(spec.name, binding, spec.target)
+        return await probe_service(spec.name, binding, BY_CONCERN[spec.target].worker_name)
+
+    async def check_bindings(self, env: Any) -> list[CheckResult]:
+        return list(await asyncio.gather(*(self.check_binding(env, spec) for spec in self.bindings)))
+
+    async def _health(self, req: Incoming) -> Reply:
+        report = HealthReport(
+            self.service.worker_name,
+            __version__,
+            str(getattr(req.env, "ENVIRONMENT", None) or "unknown"),
+            await self.check_bindings(req.env),
+        )
+        return Reply(report.to_json(), report.http_status)
+
+    # -- RPC --------------------------------------------------------------------------------
+    def ping(self) -> dict[str, Any]:
+        return {"name": self.service.worker_name, "version": __version__, "at_ms": int(time.time() * 1000)}
+
+    async def run_job(self, name: str, env: Any, scheduled_ms: int) -> str:
+        """Run a registered job; the JSON-encoded result crosses the RPC boundary as a string."""
+        fn = self.jobs.get(name)
+        if fn is None:
+            raise UnknownJob(f"{self.service.worker_name} has no job {name!r}")
+        started = time.time()
+        result = await fn(env, int(scheduled_ms))
+        self.console.info("job_done", job=name, scheduled_ms=int(scheduled_ms), took_ms=round((time.time() - started) * 1000, 3))
+        return json.dumps(result, default=str)

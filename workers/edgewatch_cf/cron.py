@@ -1,0 +1,38 @@
+"""The cron fan-out run by pitchey-monitoring: each schedule's jobs, in whichever Worker owns them."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from edgewatch.schedule import DispatchReport, JobRef, UnknownJob, cron_slug, dispatch
+from edgewatch.services import service
+
+from .app import WorkerApp
+from .bindings import KVPort
+
+RUN_TTL_S = 7 * 86_400
+
+
+async def fan_out(app: WorkerApp, env: Any, cron: str, scheduled_ms: int) -> DispatchReport:
+    async def runner(job: JobRef) -> object:
+        if job.concern == app.service.concern:
+            encoded = await app.run_job(job.name, env, scheduled_ms)
+        else:
+            binding = getattr(env, service(job.concern).binding, None)
+            if binding is None:
+                raise UnknownJob(f"no service binding {service(job.concern).binding} for {job.qualified}")
+            encoded = await binding.run_job(job.name, scheduled_ms)
+        return json.loads(str(encoded))
+
+    report = await dispatch(cron, scheduled_ms, runner, lambda: time.perf_counter() * 1000)
+    for outcome in report.outcomes:
+        level = "info" if outcome.status.value == "ok" else "error"
+        app.console.log(level, "cron_job", cron=report.cron, **outcome.to_json())
+    kv = KVPort(env.KV)
+    slug = cron_slug(report.cron)
+    record = json.dumps({**report.to_json(), "finished_ms": int(time.time() * 1000)}, default=str)
+    await kv.put(f"cron:last:{slug}", record)
+    await kv.put(f"cron:run:{slug}:{scheduled_ms:015d}", record, ttl_s=RUN_TTL_S)
+    return report
