@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,8 +21,15 @@ def cmd_setup(_: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from .stack import Stack
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
 
     stack = Stack(port=args.port, dashboard_port=args.dashboard_port)
     print("[up] starting six Workers on workerd (first start of Pyodide takes a few seconds each) ...", flush=True)

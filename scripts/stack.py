@@ -161,8 +161,13 @@ class Stack:
             return status, raw.decode(errors="replace")
 
     def trigger_cron(self, cron: str, scheduled_ms: int | None = None, timeout: float = 60) -> dict[str, Any]:
-        with urllib.request.urlopen(self.cron_url(cron, scheduled_ms), timeout=timeout) as resp:
-            result: dict[str, Any] = json.loads(resp.read())
+        """Deliver a cron as Cloudflare would; returns workerd's outcome ({"outcome": "ok", ...})."""
+        try:
+            with urllib.request.urlopen(self.cron_url(cron, scheduled_ms), timeout=timeout) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+        result: dict[str, Any] = json.loads(raw)
         return result
 
     def log_tail(self, lines: int = 40) -> str:

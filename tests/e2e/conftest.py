@@ -1,0 +1,55 @@
+"""End-to-end fixtures: the whole stack on real workerd, started once per test session.
+
+Outbound services are one real local HTTP server (the sink); the Workers get its address
+through their vars, as they would get the real Slack/PagerDuty/Sentry addresses from secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.stack import Stack
+from tests.support.sink import Sink
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def sink_server() -> Iterator[Sink]:
+    sink = Sink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def sink(sink_server: Sink) -> Sink:
+    sink_server.reset()
+    return sink_server
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink) -> Iterator[Stack]:
+    root: Path = tmp_path_factory.mktemp("stack")
+    url = sink_server.url
+    running = Stack(
+        port=0,
+        persist_dir=root / "state",
+        log_path=root / "wrangler.log",
+        environment="test",
+        dashboard_port=0,
+        extra_vars={
+            "SLACK_WEBHOOK_URL": f"{url}/slack/hooks/T000/B000/XXXX",
+            "PAGERDUTY_EVENTS_URL": f"{url}/pagerduty/v2/enqueue",
+            "EMAIL_API_URL": f"{url}/email/send",
+            "SENTRY_DSN": f"http://public@127.0.0.1:{url.rsplit(':', 1)[1]}/sentry/1",
+        },
+    )
+    running.start()
+    yield running
+    running.stop()

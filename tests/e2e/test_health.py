@@ -1,0 +1,100 @@
+"""Every Worker's health endpoint answers with its name, version and a round trip per binding."""
+
+from __future__ import annotations
+
+import pytest
+
+from edgewatch import __version__
+from scripts.stack import Stack
+
+# Which bindings each Worker holds, and the kind of round trip its health check makes.
+EXPECTED_CHECKS = {
+    "monitoring": {
+        "KV": "kv",
+        "R2_BUCKET": "r2",
+        "LOGS": "service",
+        "APM": "service",
+        "INFRA": "service",
+        "ALERTS": "service",
+        "SECURITY": "service",
+    },
+    "logs": {"KV": "kv", "R2_BUCKET": "r2"},
+    "apm": {"KV": "kv", "R2_BUCKET": "r2"},
+    "infra": {
+        "KV": "kv",
+        "R2_BUCKET": "r2",
+        "RATE_LIMITER": "durable_object",
+        "MONITORING": "service",
+        "LOGS": "service",
+        "APM": "service",
+        "ALERTS": "service",
+        "SECURITY": "service",
+    },
+    "alerts": {"KV": "kv"},
+    "security": {"KV": "kv", "RATE_LIMITER": "durable_object"},
+}
+
+
+@pytest.mark.parametrize("concern", sorted(EXPECTED_CHECKS))
+def test_health_names_itself_and_checks_every_binding(stack: Stack, concern: str) -> None:
+    status, body = stack.request("GET", f"/{concern}/health")
+    assert status == 200, body
+    assert body["name"] == f"pitchey-{concern}"
+    assert body["version"] == __version__
+    assert body["environment"] == "test"
+    assert body["status"] == "ok"
+    kinds = {name: check["kind"] for name, check in body["checks"].items()}
+    assert kinds == EXPECTED_CHECKS[concern]
+    for name, check in body["checks"].items():
+        assert check["ok"] is True, (name, check)
+        assert check["latency_ms"] >= 0
+
+
+@pytest.mark.parametrize("concern", sorted(EXPECTED_CHECKS))
+def test_unknown_path_is_404_json(stack: Stack, concern: str) -> None:
+    status, body = stack.request("GET", f"/{concern}/no-such-endpoint")
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+    assert "/no-such-endpoint" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("concern", sorted(EXPECTED_CHECKS))
+def test_wrong_method_is_405_json_with_allow(stack: Stack, concern: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{stack.base_url}/{concern}/health", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(req, timeout=30)
+    err = caught.value
+    assert err.code == 405
+    assert err.headers["content-type"].startswith("application/json")
+    assert set(err.headers["allow"].split(", ")) == {"GET", "HEAD"}
+    import json
+
+    assert json.loads(err.read())["error"]["code"] == "method_not_allowed"
+
+
+def test_head_on_health_has_no_body(stack: Stack) -> None:
+    import urllib.request
+
+    req = urllib.request.Request(f"{stack.base_url}/alerts/health", method="HEAD")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 200
+        assert resp.read() == b""
+
+
+def test_path_outside_every_worker_is_404_json(stack: Stack) -> None:
+    status, body = stack.request("GET", "/definitely/not/routed")
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+
+
+def test_dashboard_is_served(stack: Stack) -> None:
+    import urllib.request
+
+    assert stack.dashboard_url is not None
+    with urllib.request.urlopen(stack.dashboard_url, timeout=10) as resp:
+        page = resp.read().decode()
+    assert resp.status == 200
+    assert "<title>Pitchey observability</title>" in page
