@@ -65,7 +65,7 @@ def patch_asm(source: str) -> str:
 
 
 def build(pyodide_dir: Path, out_dir: Path) -> Path:
-    import capnp  # type: ignore[import-untyped]
+    import capnp
 
     schema = capnp.load(str(Path(__file__).with_name("pyodide_bundle.capnp")))
     files = {

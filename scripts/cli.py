@@ -71,6 +71,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     _run("lint", [py, "-m", "ruff", "check", "."])
     _run("format", [py, "-m", "ruff", "format", "--check", "."])
     _run("types", [py, "-m", "mypy"])
+    entries = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "workers").glob("*/entry.py"))]
+    for entry in entries:  # each entry is a module named `entry`: one mypy run each
+        _run(f"types {entry}", [py, "-m", "mypy", entry])
     _run("unit tests", [py, "-m", "pytest", "tests/unit", "-q", *args.pytest_args])
     _run("end-to-end tests (real workerd)", [py, "-m", "pytest", "tests/e2e", "-q", *args.pytest_args])
     print("\nall checks passed")
@@ -112,6 +115,17 @@ def cmd_deploy_check(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .stack import prepare
+
+    prepare()
+    modules = {"health": "bench.bench_health"}
+    targets = list(modules) if args.name == "all" else [args.name]
+    for name in targets:
+        _run(f"bench {name}", [sys.executable, "-m", modules[name], *args.bench_args])
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./dev", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--vitals", help="path to web-vitals.json")
     check.set_defaults(fn=cmd_check_config)
     sub.add_parser("deploy-check", help="wrangler deploy --dry-run for every Worker").set_defaults(fn=cmd_deploy_check)
+    bench = sub.add_parser("bench", help="run a benchmark (results in bench/results/)")
+    bench.add_argument("name", choices=["health", "all"])
+    bench.add_argument("bench_args", nargs="*", help="extra arguments for the benchmark")
+    bench.set_defaults(fn=cmd_bench)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args))

@@ -22,7 +22,7 @@ from typing import Any
 
 from edgewatch.services import SERVICES
 
-from .localconfig import local_config, write_local_configs, write_router_config
+from .localconfig import local_config, write_extra_local_config, write_local_configs, write_router_config
 from .toolchain import LOCAL, ROOT, ensure_toolchain, wrangler_command, wrangler_env
 from .vendor import vendor
 
@@ -53,6 +53,7 @@ class Stack:
     extra_vars: dict[str, str] = field(default_factory=dict)
     environment: str = "development"
     dashboard_port: int | None = 0
+    extra_workers: list[tuple[str, str, Path, str]] = field(default_factory=list)  # prefix, binding, entry, name
     process: subprocess.Popen[bytes] | None = None
     dashboard: http.server.ThreadingHTTPServer | None = None
     started_s: float = 0.0
@@ -75,7 +76,9 @@ class Stack:
         return f"{self.base_url}/cdn-cgi/handler/scheduled?{urlencode(query)}"
 
     def command(self) -> list[str]:
-        configs = [write_router_config(), *write_local_configs(self.extra_vars, self.environment)]
+        extra_routes = {prefix: (binding, name) for prefix, binding, _entry, name in self.extra_workers}
+        extras = [write_extra_local_config(name, entry) for _p, _b, entry, name in self.extra_workers]
+        configs = [write_router_config(extra_routes), *write_local_configs(self.extra_vars, self.environment), *extras]
         cmd = [*wrangler_command(), "dev"]
         for config in configs:
             cmd += ["-c", str(config)]
@@ -134,7 +137,9 @@ class Stack:
         pending = {svc.concern for svc in SERVICES}
         while pending:
             if self.process is not None and self.process.poll() is not None:
-                raise StackError(f"wrangler exited with {self.process.returncode}; see {self.log_path}:\n{self.log_tail()}")
+                raise StackError(
+                    f"wrangler exited with {self.process.returncode}; see {self.log_path}:\n{self.log_tail()}"
+                )
             if time.monotonic() > deadline:
                 raise StackError(f"not ready after {timeout_s:.0f}s: {sorted(pending)}; log:\n{self.log_tail()}")
             for concern in sorted(pending):

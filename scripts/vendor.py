@@ -38,8 +38,8 @@ PLATFORM_ARGS = [
 
 def locked_names() -> list[str]:
     names = []
-    for line in LOCK.read_text().splitlines():
-        line = line.strip()
+    for raw in LOCK.read_text().splitlines():
+        line = raw.strip()
         if line and not line.startswith("#"):
             names.append(line.split("==")[0].lower().replace("-", "_"))
     return names
@@ -62,7 +62,9 @@ def ensure_wheels() -> list[Path]:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "-r", str(LOCK)]
         result = subprocess.run([*cmd, *PLATFORM_ARGS, "-d", str(WHEELS), "-q"], env=env)
         if result.returncode != 0:
-            raise SetupError("pip could not download the Pyodide wheels in requirements/worker.txt (is PyPI reachable?)")
+            raise SetupError(
+                "pip could not download the Pyodide wheels in requirements/worker.txt (is PyPI reachable?)"
+            )
         write_stamp("wheels", digest(LOCK))
     wheels = [_wheel_for(n) for n in locked_names()]
     if any(w is None for w in wheels):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -11,18 +12,19 @@ from scripts.stack import Stack
 
 
 def ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000)
 
 
-def last_run(stack: Stack, cron: str) -> dict:
+def last_run(stack: Stack, cron: str) -> dict[str, Any]:
     status, body = stack.request("GET", "/monitoring/cron")
     assert status == 200
     entry = next(s for s in body["schedules"] if s["cron"] == cron)
     assert entry["jobs"] == [job.qualified for job in JOBS[cron]]
-    return entry["last_run"]
+    run: dict[str, Any] = entry["last_run"]
+    return run
 
 
-def trigger_ok(stack: Stack, cron: str, at: int) -> dict:
+def trigger_ok(stack: Stack, cron: str, at: int) -> dict[str, Any]:
     outcome = stack.trigger_cron(cron, at)
     assert outcome["outcome"] == "ok", outcome
     run = last_run(stack, cron)
@@ -54,9 +56,20 @@ def test_every_schedule_runs_its_jobs_and_they_land_in_storage(stack: Stack) -> 
     run = trigger_ok(stack, EVERY_15_MINUTES, ms("2026-03-04T10:15:00"))
     assert run["jobs"][0]["result"] == {"key": "infra:rollup:15m:2026-03-04T10:00:00Z", "sources": 9}
     status, body = stack.request("GET", "/infra/rollups?period=15m&limit=500")
+    assert status == 200
     window = next(r for r in body["rollups"] if r["start"] == "2026-03-04T10:00:00Z")
     assert window["end"] == "2026-03-04T10:15:00Z"
-    assert set(window["targets"]) == {"MONITORING", "LOGS", "APM", "INFRA", "ALERTS", "SECURITY", "KV", "R2_BUCKET", "RATE_LIMITER"}
+    assert set(window["targets"]) == {
+        "MONITORING",
+        "LOGS",
+        "APM",
+        "INFRA",
+        "ALERTS",
+        "SECURITY",
+        "KV",
+        "R2_BUCKET",
+        "RATE_LIMITER",
+    }
     assert all(t["count"] == 1 and t["failures"] == 0 and t["availability"] == 1.0 for t in window["targets"].values())
 
     run = trigger_ok(stack, HOURLY, ms("2026-03-04T11:00:00"))
@@ -65,6 +78,7 @@ def test_every_schedule_runs_its_jobs_and_they_land_in_storage(stack: Stack) -> 
     run = trigger_ok(stack, DAILY, ms("2026-03-05T00:00:00"))
     assert run["jobs"][0]["result"] == {"key": "infra:rollup:1d:2026-03-04T00:00:00Z", "sources": 1}
     status, body = stack.request("GET", "/infra/rollups?period=1d&limit=500")
+    assert status == 200
     day = next(r for r in body["rollups"] if r["start"] == "2026-03-04T00:00:00Z")
     assert day["targets"]["KV"]["count"] == 1
     assert day["targets"]["LOGS"]["availability"] == 1.0
@@ -77,7 +91,14 @@ def test_status_shows_the_newest_samples(stack: Stack) -> None:
     status, body = stack.request("GET", "/infra/status")
     assert status == 200
     assert body["workers"]["at_ms"] == newest
-    assert {s["target"] for s in body["workers"]["samples"]} == {"MONITORING", "LOGS", "APM", "INFRA", "ALERTS", "SECURITY"}
+    assert {s["target"] for s in body["workers"]["samples"]} == {
+        "MONITORING",
+        "LOGS",
+        "APM",
+        "INFRA",
+        "ALERTS",
+        "SECURITY",
+    }
     assert all(s["ok"] for s in body["workers"]["samples"])
 
 
@@ -91,6 +112,7 @@ def test_a_repeated_delivery_is_idempotent(stack: Stack) -> None:
     for _ in range(2):
         trigger_ok(stack, EVERY_15_MINUTES, ms("2026-05-06T07:15:00"))
     status, body = stack.request("GET", "/infra/rollups?period=15m&limit=500")
+    assert status == 200
     windows = [r for r in body["rollups"] if r["start"] == "2026-05-06T07:00:00Z"]
     assert len(windows) == 1
     assert windows[0]["sources"] == 6

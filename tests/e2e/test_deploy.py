@@ -23,7 +23,9 @@ def test_dry_run_deploy_bundles_only_what_the_worker_needs(concern: str, tmp_pat
     for needed in ("edgewatch/config.py", "edgewatch_cf/app.py", "pydantic/__init__.py", "workers/__init__.py"):
         assert any(f.endswith(needed) for f in files), needed
     # Nothing else from the repository: no tests, scripts, other Workers' entries, or dashboard.
-    assert not any(part in f for f in files for part in ("tests/", "scripts/", "dashboard/", "node_modules/")), sorted(files)
+    assert not any(part in f for f in files for part in ("tests/", "scripts/", "dashboard/", "node_modules/")), sorted(
+        files
+    )
     entries = [f for f in files if f.endswith("entry.py")]
     assert entries == ["entry.py"], entries
     assert (out / "entry.py").read_text() == (ROOT / "workers" / concern / "entry.py").read_text()

@@ -63,7 +63,9 @@ class Sink:
             def _handle(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                record = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
+                record = Recorded(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()
+                )
                 status, headers, payload, delay = sink._answer(record)
                 if delay:
                     time.sleep(delay)

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from workers import Response
+
 from edgewatch import __version__
 from edgewatch.errors import ApiError, internal_error_body
 from edgewatch.health import CheckResult, HealthReport
 from edgewatch.routing import Router
 from edgewatch.schedule import UnknownJob
 from edgewatch.services import BY_CONCERN, service
-from workers import Response
 
 from .bindings import probe_durable_object, probe_kv, probe_r2, probe_service
 from .console import Console
@@ -99,7 +100,13 @@ class WorkerApp:
         try:
             match = self.router.resolve(method, parts.path)
             incoming = Incoming(
-                request, env, ctx, method, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)), match.params
+                request,
+                env,
+                ctx,
+                method,
+                parts.path,
+                dict(parse_qsl(parts.query, keep_blank_values=True)),
+                match.params,
             )
             reply = await match.handler(incoming)
         except ApiError as exc:
@@ -154,5 +161,7 @@ class WorkerApp:
             raise UnknownJob(f"{self.service.worker_name} has no job {name!r}")
         started = time.time()
         result = await fn(env, int(scheduled_ms))
-        self.console.info("job_done", job=name, scheduled_ms=int(scheduled_ms), took_ms=round((time.time() - started) * 1000, 3))
+        self.console.info(
+            "job_done", job=name, scheduled_ms=int(scheduled_ms), took_ms=round((time.time() - started) * 1000, 3)
+        )
         return json.dumps(result, default=str)

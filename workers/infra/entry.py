@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from workers import WorkerEntrypoint
+
 from edgewatch import infra
 from edgewatch.errors import Unprocessable
 from edgewatch.health import CheckResult
@@ -12,7 +14,6 @@ from edgewatch.schedule import window_end
 from edgewatch.services import SERVICES
 from edgewatch_cf.app import BindingSpec, Incoming, Reply, WorkerApp
 from edgewatch_cf.bindings import KVPort
-from workers import WorkerEntrypoint
 
 PEERS = [s for s in SERVICES if s.concern != "infra"]
 STORAGE = [

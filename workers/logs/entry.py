@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from edgewatch_cf.app import BindingSpec, WorkerApp
 from workers import WorkerEntrypoint
+
+from edgewatch_cf.app import BindingSpec, WorkerApp
 
 app = WorkerApp("logs", [BindingSpec("KV", "kv"), BindingSpec("R2_BUCKET", "r2")])
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+from workers import WorkerEntrypoint
+
 from edgewatch.schedule import JOBS, SCHEDULES, cron_slug
 from edgewatch_cf.app import BindingSpec, Incoming, Reply, WorkerApp
 from edgewatch_cf.bindings import KVPort
 from edgewatch_cf.cron import fan_out
-from workers import WorkerEntrypoint
 
 PEERS = ("logs", "apm", "infra", "alerts", "security")
 app = WorkerApp(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from edgewatch_cf.app import BindingSpec, WorkerApp
 from workers import DurableObject, WorkerEntrypoint
+
+from edgewatch_cf.app import BindingSpec, WorkerApp
 
 app = WorkerApp("security", [BindingSpec("KV", "kv"), BindingSpec("RATE_LIMITER", "durable_object", "health")])
 
