@@ -10,6 +10,7 @@ from scripts.stack import Stack
 # Which bindings each Worker holds, and the kind of round trip its health check makes.
 EXPECTED_CHECKS = {
     "monitoring": {
+        "config": "config",
         "KV": "kv",
         "R2_BUCKET": "r2",
         "LOGS": "service",
@@ -18,9 +19,10 @@ EXPECTED_CHECKS = {
         "ALERTS": "service",
         "SECURITY": "service",
     },
-    "logs": {"KV": "kv", "R2_BUCKET": "r2"},
-    "apm": {"KV": "kv", "R2_BUCKET": "r2"},
+    "logs": {"config": "config", "KV": "kv", "R2_BUCKET": "r2"},
+    "apm": {"config": "config", "KV": "kv", "R2_BUCKET": "r2"},
     "infra": {
+        "config": "config",
         "KV": "kv",
         "R2_BUCKET": "r2",
         "RATE_LIMITER": "durable_object",
@@ -30,8 +32,8 @@ EXPECTED_CHECKS = {
         "ALERTS": "service",
         "SECURITY": "service",
     },
-    "alerts": {"KV": "kv"},
-    "security": {"KV": "kv", "RATE_LIMITER": "durable_object"},
+    "alerts": {"config": "config", "KV": "kv"},
+    "security": {"config": "config", "KV": "kv", "RATE_LIMITER": "durable_object"},
 }
 
 
@@ -98,3 +100,27 @@ def test_dashboard_is_served(stack: Stack) -> None:
         page = resp.read().decode()
     assert resp.status == 200
     assert "<title>Pitchey observability</title>" in page
+
+
+def test_effective_config_is_the_shipped_default_without_secret_values(stack: Stack) -> None:
+    import json
+
+    from edgewatch.config import DEFAULTS_DIR
+
+    status, body = stack.request("GET", "/monitoring/config")
+    assert status == 200
+    shipped = json.loads((DEFAULTS_DIR / "monitoring-config.json").read_text())
+    served = body["monitoring"]
+    assert served["healthChecks"]["endpoints"] == shipped["healthChecks"]["endpoints"]
+    assert served["logging"]["sampling"] == shipped["logging"]["sampling"]
+    assert [r["condition"] for r in served["alerting"]["rules"]] == [
+        r["condition"] for r in shipped["alerting"]["rules"]
+    ]
+    assert served["alerting"]["channels"]["slack"]["webhook"] == "env:SLACK_WEBHOOK_URL"
+    assert body["security_rules"][0]["limits"] == [
+        {"requests": 5, "windowMs": 900000},
+        {"requests": 20, "windowMs": 3600000},
+    ]
+    assert body["web_vitals"]["inp"] == {"good": 200.0, "poor": 500.0}
+    # The test stack's webhook var points at the sink; its value must not leak here.
+    assert "/slack/hooks/" not in json.dumps(body)

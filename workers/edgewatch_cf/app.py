@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from workers import Response
 
 from edgewatch import __version__
+from edgewatch.config import ConfigError
 from edgewatch.errors import ApiError, internal_error_body
 from edgewatch.health import CheckResult, HealthReport
 from edgewatch.routing import Router
@@ -27,6 +28,7 @@ from edgewatch.services import BY_CONCERN, service
 
 from .bindings import probe_durable_object, probe_kv, probe_r2, probe_service
 from .console import Console
+from .settings import stack_config
 
 
 @dataclass
@@ -111,6 +113,12 @@ class WorkerApp:
             reply = await match.handler(incoming)
         except ApiError as exc:
             return json_response(exc.body(), exc.status, exc.headers)
+        except ConfigError as exc:
+            self.console.error("invalid_configuration", source=exc.source, problems=exc.problems)
+            body = {
+                "error": {"code": "invalid_configuration", "message": str(exc).splitlines()[0], "details": exc.problems}
+            }
+            return json_response(body, 500)
         except Exception as exc:
             request_id = uuid.uuid4().hex[:16]
             self.console.error(
@@ -141,12 +149,21 @@ class WorkerApp:
     async def check_bindings(self, env: Any) -> list[CheckResult]:
         return list(await asyncio.gather(*(self.check_binding(env, spec) for spec in self.bindings)))
 
+    def check_config(self, env: Any) -> CheckResult:
+        start = time.perf_counter()
+        try:
+            stack_config(env)
+        except ConfigError as exc:
+            problems = "; ".join(exc.problems)
+            return CheckResult("config", "config", False, (time.perf_counter() - start) * 1000, problems[:500])
+        return CheckResult("config", "config", True, (time.perf_counter() - start) * 1000)
+
     async def _health(self, req: Incoming) -> Reply:
         report = HealthReport(
             self.service.worker_name,
             __version__,
             str(getattr(req.env, "ENVIRONMENT", None) or "unknown"),
-            await self.check_bindings(req.env),
+            [self.check_config(req.env), *await self.check_bindings(req.env)],
         )
         return Reply(report.to_json(), report.http_status)
 

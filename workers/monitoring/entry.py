@@ -10,6 +10,7 @@ from edgewatch.schedule import JOBS, SCHEDULES, cron_slug
 from edgewatch_cf.app import BindingSpec, Incoming, Reply, WorkerApp
 from edgewatch_cf.bindings import KVPort
 from edgewatch_cf.cron import fan_out
+from edgewatch_cf.settings import stack_config
 
 PEERS = ("logs", "apm", "infra", "alerts", "security")
 app = WorkerApp(
@@ -33,6 +34,19 @@ async def cron_status(req: Incoming) -> Reply:
             }
         )
     return Reply({"schedules": schedules})
+
+
+@app.route("GET", "/monitoring/config")
+async def effective_config(req: Incoming) -> Reply:
+    """The configuration in force. Secrets appear only as references such as env:SLACK_WEBHOOK_URL."""
+    config = stack_config(req.env)
+    return Reply(
+        {
+            "monitoring": config.monitoring.model_dump(mode="json", by_alias=True),
+            "security_rules": [rule.model_dump(mode="json", by_alias=True) for rule in config.security_rules],
+            "web_vitals": {name: t.model_dump(mode="json") for name, t in config.web_vitals.items()},
+        }
+    )
 
 
 class Default(WorkerEntrypoint):

@@ -1,0 +1,50 @@
+"""A stack given an invalid configuration says which field is wrong, in every Worker's health."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edgewatch.config import DEFAULTS_DIR
+from scripts.stack import Stack
+
+
+@pytest.fixture(scope="module")
+def bad_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    config = json.loads((DEFAULTS_DIR / "monitoring-config.json").read_text())
+    config["alerting"]["rules"][2]["condition"] = "p95_response_time >> 2000"
+    root: Path = tmp_path_factory.mktemp("bad-config")
+    stack = Stack(
+        persist_dir=root / "state",
+        log_path=root / "wrangler.log",
+        environment="test",
+        dashboard_port=None,
+        extra_vars={
+            "MONITORING_CONFIG_JSON": json.dumps(config),
+            "WEB_VITALS_JSON": '{"lcp": {"good": 4000, "poor": 2500}}',
+        },
+    )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.mark.parametrize("concern", ["alerts", "security"])
+def test_health_is_down_and_names_the_bad_fields(bad_stack: Stack, concern: str) -> None:
+    status, body = bad_stack.request("GET", f"/{concern}/health")
+    assert status == 503
+    assert body["status"] == "down"
+    error = body["checks"]["config"]["error"]
+    assert "monitoring.alerting.rules.2.condition" in error
+    assert "invalid condition 'p95_response_time >> 2000'" in error
+    assert body["checks"]["KV"]["ok"] is True
+
+
+def test_config_endpoint_answers_with_a_clear_error_not_a_crash(bad_stack: Stack) -> None:
+    status, body = bad_stack.request("GET", "/monitoring/config")
+    assert status == 500
+    assert body["error"]["code"] == "invalid_configuration"
+    assert any("monitoring.alerting.rules.2.condition" in p for p in body["error"]["details"])
