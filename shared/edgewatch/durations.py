@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _UNITS_MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-_PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
+_PART = re.compile(r"([0-9]{1,15})(ms|s|m|h|d|w)")
 
 
 class DurationError(ValueError):

@@ -16,7 +16,7 @@ def level_enabled(level: str, minimum: str) -> bool:
 
 
 def format_line(level: str, event: str, *, worker: str, now_ms: int, **fields: Any) -> str:
-    """JSON escapes control characters and newlines, so one event is always one line."""
+    """ASCII-only JSON escapes every control character (C0, DEL, C1) and U+2028/U+2029: one event, one line."""
     record: dict[str, Any] = {"ts": now_ms, "level": level, "worker": worker, "event": event}
     record.update(fields)
-    return json.dumps(record, separators=(",", ":"), default=str, ensure_ascii=False)
+    return json.dumps(record, separators=(",", ":"), default=str, ensure_ascii=True)

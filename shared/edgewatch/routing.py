@@ -28,7 +28,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
         out.append(f"(?P<{name}>.+)" if is_path else f"(?P<{name}>[^/]+)")
         pos = match.end()
     out.append(re.escape(pattern[pos:]))
-    return re.compile("^" + "".join(out) + "$")
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
 
 
 @dataclass(frozen=True)
