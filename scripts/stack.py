@@ -22,7 +22,7 @@ from typing import Any
 
 from edgewatch.services import SERVICES
 
-from .localconfig import local_config, write_extra_local_config, write_local_configs, write_router_config
+from .localconfig import write_extra_local_config, write_local_configs, write_router_config
 from .toolchain import LOCAL, ROOT, ensure_toolchain, wrangler_command, wrangler_env
 from .vendor import vendor
 
@@ -54,6 +54,9 @@ class Stack:
     environment: str = "development"
     dashboard_port: int | None = 0
     extra_workers: list[tuple[str, str, Path, str]] = field(default_factory=list)  # prefix, binding, entry, name
+    # Where this stack's own local Wrangler configs go (default: beside persist_dir). Never shared:
+    # a running `wrangler dev` reloads when its config changes.
+    config_dir: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     dashboard: http.server.ThreadingHTTPServer | None = None
     started_s: float = 0.0
@@ -76,9 +79,14 @@ class Stack:
         return f"{self.base_url}/cdn-cgi/handler/scheduled?{urlencode(query)}"
 
     def command(self) -> list[str]:
+        target = self.config_dir or (self.persist_dir.parent / "wrangler-configs")
         extra_routes = {prefix: (binding, name) for prefix, binding, _entry, name in self.extra_workers}
-        extras = [write_extra_local_config(name, entry) for _p, _b, entry, name in self.extra_workers]
-        configs = [write_router_config(extra_routes), *write_local_configs(self.extra_vars, self.environment), *extras]
+        extras = [write_extra_local_config(name, entry, target_dir=target) for _p, _b, entry, name in self.extra_workers]
+        configs = [
+            write_router_config(extra_routes, target_dir=target),
+            *write_local_configs(self.extra_vars, self.environment, target_dir=target),
+            *extras,
+        ]
         cmd = [*wrangler_command(), "dev"]
         for config in configs:
             cmd += ["-c", str(config)]
@@ -101,9 +109,6 @@ class Stack:
         prepare()
         if not self.port:
             self.port = free_port()
-        for svc in SERVICES:
-            if not local_config(svc.concern).parent.is_dir():
-                raise StackError("wrangler/ folder is missing")
         self.persist_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")

@@ -72,9 +72,24 @@ def ensure_wheels() -> list[Path]:
     return [w for w in wheels if w is not None]
 
 
-def _copy_package(src: Path, dest: Path) -> None:
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+def _sync_package(src: Path, dest: Path) -> None:
+    """Make dest an exact copy of src, touching only files that differ: running `wrangler dev`
+    sessions watch python_modules/ and reload on every write."""
+    wanted = {p.relative_to(src) for p in src.rglob("*.py") if "__pycache__" not in p.parts}
+    wanted |= {p.relative_to(src) for p in src.rglob("*.json") if "__pycache__" not in p.parts}
+    for rel in sorted(wanted):
+        source, target = src / rel, dest / rel
+        data = source.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    if dest.is_dir():
+        for path in sorted(dest.rglob("*"), reverse=True):
+            rel = path.relative_to(dest)
+            if path.is_file() and rel not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
 
 def vendor() -> Path:
@@ -90,5 +105,5 @@ def vendor() -> Path:
         write_stamp("python_modules", value)
     # Our own packages change with every edit: copy them every time (a few ms).
     for name, src in OWN_PACKAGES.items():
-        _copy_package(src, PYTHON_MODULES / name)
+        _sync_package(src, PYTHON_MODULES / name)
     return PYTHON_MODULES

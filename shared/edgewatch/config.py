@@ -120,12 +120,57 @@ class MetricsConfig(_Model):
     aggregation: MetricsAggregation = Field(default_factory=MetricsAggregation)
 
 
+class LogBufferConfig(_Model):
+    """When a shard's buffer is flushed to R2 besides the hourly cron."""
+
+    shards: int = Field(4, ge=1, le=64)
+    max_entries: int = Field(5_000, ge=1, le=100_000, alias="maxEntries")
+    max_bytes: int = Field(2_000_000, ge=1_000, le=20_000_000, alias="maxBytes")
+    max_age: Duration = Field("10m", alias="maxAge")
+
+
+IpMode = Literal["hash", "mask", "keep"]
+
+
+class ScrubbingConfig(_Model):
+    """PII scrubbing applied to every entry before it is stored."""
+
+    enabled: bool = True
+    deny_keys: list[str] = Field(default_factory=list, alias="denyKeys")  # added to the built-in list
+    allow_keys: list[str] = Field(default_factory=list, alias="allowKeys")  # removed from the deny-list
+    ip_addresses: IpMode = Field("hash", alias="ipAddresses")
+    emails: bool = True
+    payment_cards: bool = Field(True, alias="paymentCards")
+    bearer_tokens: bool = Field(True, alias="bearerTokens")
+    jwts: bool = True
+    api_keys: bool = Field(True, alias="apiKeys")
+    custom_patterns: list[str] = Field(default_factory=list, alias="customPatterns")
+
+    @field_validator("custom_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+        return value
+
+
+class IngestConfig(_Model):
+    max_body_bytes: int = Field(5_000_000, ge=1_000, le=50_000_000, alias="maxBodyBytes")
+    max_entries: int = Field(10_000, ge=1, le=100_000, alias="maxEntries")
+
+
 class LoggingConfig(_Model):
     level: LogLevel = "info"
     retention: Duration = "30d"
     retention_overrides: dict[str, Duration] = Field(default_factory=dict, alias="retentionOverrides")
     structured: bool = True
     sampling: dict[LogLevel, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=_default_sampling)
+    buffer: LogBufferConfig = Field(default_factory=LogBufferConfig)
+    scrubbing: ScrubbingConfig = Field(default_factory=ScrubbingConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
 
     @property
     def retention_ms(self) -> int:

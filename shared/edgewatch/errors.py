@@ -70,3 +70,7 @@ class TooManyRequests(ApiError):
 def internal_error_body(request_id: str) -> dict[str, Any]:
     """What a caller sees for an unexpected fault: no stack trace, an id to find the log line."""
     return {"error": {"code": "internal", "message": "internal error; see the worker log", "request_id": request_id}}
+
+
+class ServiceUnavailable(ApiError):
+    status, code = 503, "unavailable"

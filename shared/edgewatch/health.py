@@ -15,7 +15,7 @@ class Status(enum.StrEnum):
 @dataclass(frozen=True)
 class CheckResult:
     name: str
-    kind: str  # kv | r2 | durable_object | service | config
+    kind: str  # kv | r2 | durable_object | service | config | retention | flush
     ok: bool
     latency_ms: float
     error: str | None = None

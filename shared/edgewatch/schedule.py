@@ -52,8 +52,14 @@ JOBS: dict[str, tuple[JobRef, ...]] = {
         JobRef("infra", "probe_storage", "KV, R2 and Durable Object round trips; record success and latency"),
     ),
     EVERY_15_MINUTES: (JobRef("infra", "rollup_15m", "summarise the last 15 minutes of probe samples per target"),),
-    HOURLY: (JobRef("infra", "rollup_1h", "summarise the last hour of probe samples per target"),),
-    DAILY: (JobRef("infra", "rollup_1d", "merge the day's hourly summaries into a daily availability report"),),
+    HOURLY: (
+        JobRef("infra", "rollup_1h", "summarise the last hour of probe samples per target"),
+        JobRef("logs", "flush", "archive every buffered log entry to R2 (gzip NDJSON per service and hour)"),
+    ),
+    DAILY: (
+        JobRef("infra", "rollup_1d", "merge the day's hourly summaries into a daily availability report"),
+        JobRef("logs", "retention", "delete archived logs older than their retention, then verify what is left"),
+    ),
 }
 
 
@@ -165,7 +171,8 @@ async def dispatch(cron: str, scheduled_ms: int, runner: JobRunner, timer: Calla
         except UnknownJob as exc:
             return JobOutcome(job.qualified, JobStatus.UNKNOWN_JOB, timer() - start, str(exc))
         except Exception as exc:
-            detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            text = str(exc) if type(exc).__name__ == "JobFailed" else f"{type(exc).__name__}: {exc}"
+            detail = text.splitlines()[0][:300] if text else type(exc).__name__
             return JobOutcome(job.qualified, JobStatus.FAILED, timer() - start, detail)
         return JobOutcome(job.qualified, JobStatus.OK, timer() - start, result=result)
 

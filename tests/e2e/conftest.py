@@ -6,6 +6,7 @@ through their vars, as they would get the real Slack/PagerDuty/Sentry addresses 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,10 @@ import pytest
 
 from scripts.stack import Stack
 from tests.support.sink import Sink
+
+INGEST_TOKEN = "test-ingest-token-0001"
+SERVICE_TOKEN = "checkout-token-000001"
+READ_TOKEN = "test-read-token-000001"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,6 +53,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink) -> Iterat
             "PAGERDUTY_EVENTS_URL": f"{url}/pagerduty/v2/enqueue",
             "EMAIL_API_URL": f"{url}/email/send",
             "SENTRY_DSN": f"http://public@127.0.0.1:{url.rsplit(':', 1)[1]}/sentry/1",
+            "LOG_INGEST_TOKENS": json.dumps({INGEST_TOKEN: "*", SERVICE_TOKEN: "checkout"}),
+            "READ_TOKENS": READ_TOKEN,
         },
     )
     running.start()

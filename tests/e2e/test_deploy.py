@@ -26,6 +26,7 @@ def test_dry_run_deploy_bundles_only_what_the_worker_needs(concern: str, tmp_pat
     assert not any(part in f for f in files for part in ("tests/", "scripts/", "dashboard/", "node_modules/")), sorted(
         files
     )
-    entries = [f for f in files if f.endswith("entry.py")]
-    assert entries == ["entry.py"], entries
+    # Outside python_modules/: exactly this Worker's own folder.
+    own = {p.name for p in (ROOT / "workers" / concern).glob("*.py")}
+    assert {f for f in files if not f.startswith("python_modules/") and f != "README.md"} == own
     assert (out / "entry.py").read_text() == (ROOT / "workers" / concern / "entry.py").read_text()

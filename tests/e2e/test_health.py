@@ -19,7 +19,13 @@ EXPECTED_CHECKS = {
         "ALERTS": "service",
         "SECURITY": "service",
     },
-    "logs": {"config": "config", "KV": "kv", "R2_BUCKET": "r2"},
+    "logs": {
+        "config": "config",
+        "KV": "kv",
+        "R2_BUCKET": "r2",
+        "LOG_BUFFER": "durable_object",
+        "retention": "retention",
+    },
     "apm": {"config": "config", "KV": "kv", "R2_BUCKET": "r2"},
     "infra": {
         "config": "config",
@@ -44,7 +50,7 @@ def test_health_names_itself_and_checks_every_binding(stack: Stack, concern: str
     assert body["name"] == f"pitchey-{concern}"
     assert body["version"] == __version__
     assert body["environment"] == "test"
-    assert body["status"] == "ok"
+    assert body["status"] == "ok", body
     kinds = {name: check["kind"] for name, check in body["checks"].items()}
     assert kinds == EXPECTED_CHECKS[concern]
     for name, check in body["checks"].items():

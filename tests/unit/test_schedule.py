@@ -50,8 +50,8 @@ def test_five_schedules() -> None:
         (EVERY_MINUTE, ["infra.probe_workers"]),
         (EVERY_5_MINUTES, ["infra.probe_storage"]),
         (EVERY_15_MINUTES, ["infra.rollup_15m"]),
-        (HOURLY, ["infra.rollup_1h"]),
-        (DAILY, ["infra.rollup_1d"]),
+        (HOURLY, ["infra.rollup_1h", "logs.flush"]),
+        (DAILY, ["infra.rollup_1d", "logs.retention"]),
     ],
 )
 def test_plan(cron: str, jobs: list[str]) -> None:

@@ -87,7 +87,15 @@ def test_infra_binds_the_rate_limiter_of_security() -> None:
     assert "migrations" not in config  # only the defining Worker migrates the class
 
 
-@pytest.mark.parametrize("concern", [c for c in CONCERNS if c not in ("security", "infra")])
+def test_logs_defines_the_log_buffer() -> None:
+    config = _load("logs")
+    assert config["durable_objects"]["bindings"] == [{"name": "LOG_BUFFER", "class_name": "LogBuffer"}]
+    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["LogBuffer"]}]
+    tree = ast.parse((ROOT / "workers" / "logs" / "log_buffer.py").read_text())
+    assert "LogBuffer" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+@pytest.mark.parametrize("concern", [c for c in CONCERNS if c not in ("security", "infra", "logs")])
 def test_no_other_durable_objects(concern: str) -> None:
     config = _load(concern)
     assert "durable_objects" not in config

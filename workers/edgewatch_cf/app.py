@@ -23,7 +23,6 @@ from edgewatch.config import ConfigError
 from edgewatch.errors import ApiError, internal_error_body
 from edgewatch.health import CheckResult, HealthReport
 from edgewatch.routing import Router
-from edgewatch.schedule import UnknownJob
 from edgewatch.services import BY_CONCERN, service
 
 from .bindings import probe_durable_object, probe_kv, probe_r2, probe_service
@@ -54,6 +53,7 @@ class Reply:
 
 
 Handler = Callable[[Incoming], Awaitable[Reply]]
+ExtraCheck = Callable[[Any], Awaitable[CheckResult]]
 Job = Callable[[Any, int], Awaitable[object]]
 
 
@@ -76,6 +76,7 @@ class WorkerApp:
         self.router: Router[Handler] = Router()
         self.jobs: dict[str, Job] = {}
         self.bindings = bindings
+        self.extra_checks: list[ExtraCheck] = []
         self.console = Console(self.service.worker_name)
         self.router.add("GET", f"{self.service.prefix}/health", self._health)
 
@@ -129,7 +130,7 @@ class WorkerApp:
                 error=f"{type(exc).__name__}: {exc}",
             )
             return json_response(internal_error_body(request_id), 500)
-        if method == "HEAD":
+        if method == "HEAD" or reply.status in (204, 304) or reply.body is None:
             return Response(None, status=reply.status, headers=reply.headers)
         return json_response(reply.body, reply.status, reply.headers)
 
@@ -163,7 +164,11 @@ class WorkerApp:
             self.service.worker_name,
             __version__,
             str(getattr(req.env, "ENVIRONMENT", None) or "unknown"),
-            [self.check_config(req.env), *await self.check_bindings(req.env)],
+            [
+                self.check_config(req.env),
+                *await self.check_bindings(req.env),
+                *[await check(req.env) for check in self.extra_checks],
+            ],
         )
         return Reply(report.to_json(), report.http_status)
 
@@ -172,13 +177,19 @@ class WorkerApp:
         return {"name": self.service.worker_name, "version": __version__, "at_ms": int(time.time() * 1000)}
 
     async def run_job(self, name: str, env: Any, scheduled_ms: int) -> str:
-        """Run a registered job; the JSON-encoded result crosses the RPC boundary as a string."""
+        """Run a registered job. The answer crosses the RPC boundary as a JSON string:
+        {"result": ...}, {"error": "..."} or {"unknown_job": "..."}."""
         fn = self.jobs.get(name)
         if fn is None:
-            raise UnknownJob(f"{self.service.worker_name} has no job {name!r}")
+            return json.dumps({"unknown_job": f"{self.service.worker_name} has no job {name!r}"})
         started = time.time()
-        result = await fn(env, int(scheduled_ms))
-        self.console.info(
-            "job_done", job=name, scheduled_ms=int(scheduled_ms), took_ms=round((time.time() - started) * 1000, 3)
-        )
-        return json.dumps(result, default=str)
+        try:
+            result = await fn(env, int(scheduled_ms))
+        except Exception as exc:
+            # Errors cross the RPC boundary as data: a clean message instead of a remote traceback.
+            error = f"{type(exc).__name__}: {exc}"
+            self.console.error("job_failed", job=name, scheduled_ms=int(scheduled_ms), error=error)
+            return json.dumps({"error": error})
+        took_ms = round((time.time() - started) * 1000, 3)
+        self.console.info("job_done", job=name, scheduled_ms=int(scheduled_ms), took_ms=took_ms)
+        return json.dumps({"result": result}, default=str)

@@ -15,6 +15,10 @@ from .bindings import KVPort
 RUN_TTL_S = 7 * 86_400
 
 
+class JobFailed(RuntimeError):
+    """A job raised in its Worker; the message is the original exception's type and text."""
+
+
 async def fan_out(app: WorkerApp, env: Any, cron: str, scheduled_ms: int) -> DispatchReport:
     async def runner(job: JobRef) -> object:
         if job.concern == app.service.concern:
@@ -24,7 +28,12 @@ async def fan_out(app: WorkerApp, env: Any, cron: str, scheduled_ms: int) -> Dis
             if binding is None:
                 raise UnknownJob(f"no service binding {service(job.concern).binding} for {job.qualified}")
             encoded = await binding.run_job(job.name, scheduled_ms)
-        return json.loads(str(encoded))
+        answer = json.loads(str(encoded))
+        if "unknown_job" in answer:
+            raise UnknownJob(answer["unknown_job"])
+        if "error" in answer:
+            raise JobFailed(answer["error"])
+        return answer["result"]
 
     report = await dispatch(cron, scheduled_ms, runner, lambda: time.perf_counter() * 1000)
     for outcome in report.outcomes:

@@ -1,0 +1,1 @@
+"""Log aggregation core: ingest parsing, sampling, PII scrubbing, archive encoding, index and search."""

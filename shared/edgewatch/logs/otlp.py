@@ -1,0 +1,341 @@
+"""OTLP/HTTP JSON logs (an ExportLogsServiceRequest) turned into log entries.
+
+Wire facts, from the OTLP specification (opentelemetry-proto, docs/specification.md, "JSON Protobuf
+Encoding" and "Partial Success"):
+- traceId and spanId are case-insensitive hex strings, not base64 as in the generic protobuf mapping;
+- enum fields such as severityNumber are integers;
+- 64-bit integers (timeUnixNano, intValue) are decimal strings, but numbers must be accepted too;
+- unknown fields are ignored;
+- a request accepted only in part answers 200 with ``partialSuccess`` holding ``rejectedLogRecords``
+  and an ``errorMessage``; a fully accepted one leaves ``partialSuccess`` unset.
+
+A malformed envelope (resourceLogs, scopeLogs or logRecords of the wrong type) is a BadRequest naming
+its path, since its records cannot even be counted. A bad record, or bad resource/scope attributes, are
+rejected record by record; the LineError index runs over all records of the request in order.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import math
+from typing import Any
+
+from ..errors import BadRequest, PayloadTooLarge
+from .entry import LEVEL_ALIASES, MAX_MESSAGE_CHARS, LineError, LogEntry, ParsedBatch
+from .ingest import (
+    MAX_ATTRIBUTE_DEPTH,
+    UNKNOWN_SERVICE,
+    EntryError,
+    check_attributes,
+    check_encodable,
+    clean_service,
+    decode_text,
+    json_type,
+    may_hold_surrogates,
+    parse_json,
+    show,
+)
+
+# severityNumber 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR, 21-24 FATAL
+_SEVERITY_BANDS = ("debug", "debug", "info", "warn", "error", "fatal")
+_MAX_NANOS = 2**64 - 1  # fixed64: 2554-07-21, well before MAX_TS_MS
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_ZERO_ID = {32: "0" * 32, 16: "0" * 16}
+_ERRORS_IN_MESSAGE = 5
+
+
+def parse_otlp_logs(body: bytes, now_ms: int, max_entries: int = 10_000) -> ParsedBatch:
+    text = decode_text(body)
+    request = parse_json(text)
+    if type(request) is not dict:
+        raise BadRequest(f"OTLP body must be a JSON object (ExportLogsServiceRequest), not {json_type(request)}")
+    groups = _record_groups(request)
+    total = sum(len(records) for _, _, _, records in groups)
+    if total > max_entries:
+        raise PayloadTooLarge(f"request has {total} log records; the limit is {max_entries}")
+
+    check = may_hold_surrogates(text)
+    entries: list[LogEntry] = []
+    errors: list[LineError] = []
+    index = 0
+    for service, shared, problem, records in groups:
+        for record in records:
+            try:
+                if problem is not None:
+                    raise EntryError(problem)
+                entry = _entry(record, service, shared, now_ms)
+                if check:
+                    check_encodable(entry)
+                entries.append(entry)
+            except EntryError as exc:
+                errors.append(LineError(index, str(exc)))
+            index += 1
+    return ParsedBatch(entries, errors, total)
+
+
+def otlp_response(batch: ParsedBatch) -> dict[str, Any]:
+    """The ExportLogsServiceResponse body: empty on full success, else a partialSuccess."""
+    if not batch.errors:
+        return {}
+    shown = "; ".join(f"log record {error.index}: {error.error}" for error in batch.errors[:_ERRORS_IN_MESSAGE])
+    more = len(batch.errors) - _ERRORS_IN_MESSAGE
+    if more > 0:
+        shown += f"; and {more} more"
+    return {"partialSuccess": {"rejectedLogRecords": len(batch.errors), "errorMessage": shown}}
+
+
+# -- envelope --------------------------------------------------------------------------------------
+
+_Group = tuple[str, dict[str, Any], str | None, list[Any]]
+
+
+def _record_groups(request: dict[str, Any]) -> list[_Group]:
+    """(service, attributes shared by the records, why they are all rejected or None, records)."""
+    groups: list[_Group] = []
+    for i, resource_logs in enumerate(_array(request.get("resourceLogs"), "resourceLogs")):
+        path = f"resourceLogs[{i}]"
+        _object(resource_logs, path)
+        service, shared, problem = _resource(resource_logs.get("resource"), path)
+        for j, scope_logs in enumerate(_array(resource_logs.get("scopeLogs"), f"{path}.scopeLogs")):
+            scope_path = f"{path}.scopeLogs[{j}]"
+            _object(scope_logs, scope_path)
+            records = _array(scope_logs.get("logRecords"), f"{scope_path}.logRecords")
+            if records:
+                groups.append((service, _with_scope(shared, scope_logs.get("scope"), scope_path), problem, records))
+    return groups
+
+
+def _array(value: Any, path: str) -> list[Any]:
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise BadRequest(f"{path} must be an array, not {json_type(value)}")
+    return value
+
+
+def _object(value: Any, path: str) -> None:
+    if type(value) is not dict:
+        raise BadRequest(f"{path} must be an object, not {json_type(value)}")
+
+
+def _resource(resource: Any, path: str) -> tuple[str, dict[str, Any], str | None]:
+    if resource is None:
+        return UNKNOWN_SERVICE, {}, None
+    _object(resource, f"{path}.resource")
+    try:
+        attributes = key_values(resource.get("attributes"), 1)
+    except EntryError as exc:
+        return UNKNOWN_SERVICE, {}, f"{path}.resource.attributes: {exc}"
+    service = UNKNOWN_SERVICE
+    name = attributes.get("service.name")
+    if type(name) is str and name:
+        service = clean_service(name)
+        if service == name:  # kept under resource.service.name only when it had to be cleaned
+            del attributes["service.name"]
+    return service, {f"resource.{key}": value for key, value in attributes.items()}, None
+
+
+def _with_scope(shared: dict[str, Any], scope: Any, path: str) -> dict[str, Any]:
+    if scope is None:
+        return shared
+    _object(scope, f"{path}.scope")
+    name, version = scope.get("name"), scope.get("version")
+    if not (type(name) is str and name) and not (type(version) is str and version):
+        return shared
+    merged = dict(shared)
+    if type(name) is str and name:
+        merged["otel.scope.name"] = name
+    if type(version) is str and version:
+        merged["otel.scope.version"] = version
+    return merged
+
+
+# -- records ---------------------------------------------------------------------------------------
+
+
+def _entry(record: Any, service: str, shared: dict[str, Any], now_ms: int) -> LogEntry:
+    if type(record) is not dict:
+        raise EntryError(f"log record must be an object, not {json_type(record)}")
+    get = record.get
+    nanos = _nanos(get("timeUnixNano"), "timeUnixNano") or _nanos(get("observedTimeUnixNano"), "observedTimeUnixNano")
+    ts = nanos // 1_000_000 if nanos else now_ms
+    level = _level(get("severityNumber"), get("severityText"))
+
+    body = get("body")
+    value = None if body is None else any_value(body, 1)
+    if value is None:
+        message = ""
+    elif type(value) is str:
+        message = value
+    else:
+        message = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    trace_id = _hex_id(get("traceId"), 32, "traceId")
+    span_id = _hex_id(get("spanId"), 16, "spanId")
+
+    own = get("attributes")
+    attributes = dict(shared) if own is None else {**shared, **key_values(own, 1)}
+    if attributes:
+        check_attributes(attributes)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS]
+        attributes["_truncated"] = True
+    return LogEntry(ts, level, message, service, trace_id, span_id, None, None, attributes)
+
+
+def _nanos(value: Any, field: str) -> int:
+    """Unix epoch nanoseconds (a fixed64: a decimal string or a number); 0 when absent."""
+    if value is None:
+        return 0
+    nanos: int
+    kind = type(value)
+    if kind is str and value.isascii() and value.isdigit() and len(value) <= 40:
+        nanos = int(value)
+    elif kind is int:
+        nanos = value
+    elif kind is float and value.is_integer():
+        nanos = int(value)
+    else:
+        raise EntryError(f"{field} must be unix epoch nanoseconds as a decimal string or an integer, not {show(value)}")
+    if not 0 <= nanos <= _MAX_NANOS:
+        raise EntryError(f"{field} {show(value)} is out of range for a fixed64")
+    return nanos
+
+
+def _level(number: Any, text: Any) -> str:
+    if number is None:
+        number = 0
+    elif type(number) is not int:
+        raise EntryError(f"severityNumber must be an integer 0-24, not {show(number)}")
+    if 1 <= number <= 24:
+        return _SEVERITY_BANDS[(number - 1) // 4]
+    if number != 0:
+        raise EntryError(f"severityNumber {number} is out of range 0-24")
+    if type(text) is str:
+        return LEVEL_ALIASES.get(text.strip().lower(), "info")
+    return "info"
+
+
+def _hex_id(value: Any, size: int, field: str) -> str | None:
+    """A lower-case hex id; empty or all zeros (OTLP's "no id") is None."""
+    if value is None or value == "":
+        return None
+    bad = EntryError(f"{field} must be {size} hex characters (OTLP/JSON uses hex, not base64), not {show(value)}")
+    if type(value) is not str or len(value) != size:
+        raise bad
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise bad from None
+    if len(raw) != size // 2:  # fromhex skips whitespace, which a fixed-size id cannot hold
+        raise bad
+    lowered = value.lower()
+    return None if lowered == _ZERO_ID[size] else lowered
+
+
+def key_values(items: Any, depth: int) -> dict[str, Any]:
+    """A KeyValue list ([{"key": ..., "value": AnyValue}]) as a dict; a repeated key keeps the last."""
+    if items is None:
+        return {}
+    if type(items) is not list:
+        raise EntryError(f"attributes must be an array of {{key, value}} objects, not {json_type(items)}")
+    out: dict[str, Any] = {}
+    for item in items:
+        if type(item) is not dict:
+            raise EntryError(f"an attribute must be a {{key, value}} object, not {json_type(item)}")
+        key = item.get("key")
+        if type(key) is not str:
+            raise EntryError(f"an attribute key must be a string, not {json_type(key)}")
+        value = item.get("value")
+        out[key] = None if value is None else any_value(value, depth)
+    return out
+
+
+def any_value(value: Any, depth: int) -> Any:
+    """An AnyValue as plain JSON data; bytesValue stays its base64 text, an empty AnyValue is None.
+
+    ``depth`` is the nesting level the value sits at (1: directly in the attributes object).
+    """
+    if type(value) is not dict:
+        raise EntryError(f'a value must be an AnyValue object such as {{"stringValue": ...}}, not {json_type(value)}')
+    get = value.get
+    if (text := get("stringValue")) is not None:
+        if type(text) is not str:
+            raise EntryError(f"stringValue must be a string, not {json_type(text)}")
+        return text
+    if (number := get("intValue")) is not None:
+        return _int64(number)
+    if (flag := get("boolValue")) is not None:
+        if type(flag) is not bool:
+            raise EntryError(f"boolValue must be true or false, not {show(flag)}")
+        return flag
+    if (double := get("doubleValue")) is not None:
+        return _double(double)
+    if (kvlist := get("kvlistValue")) is not None:
+        return key_values(_values(kvlist, "kvlistValue", depth), depth + 1)
+    if (array := get("arrayValue")) is not None:
+        values = _array_values(_values(array, "arrayValue", depth))
+        return [None if item is None else any_value(item, depth + 1) for item in values]
+    if (data := get("bytesValue")) is not None:
+        if type(data) is not str:
+            raise EntryError(f"bytesValue must be a base64 string, not {json_type(data)}")
+        try:
+            binascii.a2b_base64(data, strict_mode=True)
+        except ValueError:  # binascii.Error, or plain ValueError for non-ASCII text
+            raise EntryError(f"bytesValue {show(data)} is not valid base64") from None
+        return data
+    return None
+
+
+def _values(container: Any, field: str, depth: int) -> Any:
+    """The ``values`` of an arrayValue / kvlistValue, which opens one more level of nesting."""
+    if type(container) is not dict:
+        raise EntryError(f"{field} must be an object with a values array, not {json_type(container)}")
+    if depth + 1 > MAX_ATTRIBUTE_DEPTH:
+        raise EntryError(f"a value is nested deeper than {MAX_ATTRIBUTE_DEPTH} levels")
+    return container.get("values")
+
+
+def _array_values(values: Any) -> list[Any]:
+    if values is None:
+        return []
+    if type(values) is not list:
+        raise EntryError(f"arrayValue.values must be an array, not {json_type(values)}")
+    return values
+
+
+def _int64(value: Any) -> int:
+    number: int
+    kind = type(value)
+    if kind is int:
+        number = value
+    elif kind is str and value.isascii() and (value.isdigit() or (value[:1] == "-" and value[1:].isdigit())):
+        number = int(value) if len(value) <= 20 else _INT64_MAX + 1
+    elif kind is float and value.is_integer():
+        number = int(value)
+    else:
+        raise EntryError(f"intValue must be a 64-bit integer (a decimal string or a number), not {show(value)}")
+    if not _INT64_MIN <= number <= _INT64_MAX:
+        raise EntryError(f"intValue {show(value)} does not fit in 64 bits")
+    return number
+
+
+def _double(value: Any) -> float | str:
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            raise EntryError(f"doubleValue {show(value)} is out of range") from None
+    if isinstance(value, str):
+        if value in ("NaN", "Infinity", "-Infinity"):
+            return value  # kept as text: JSON has no such numbers
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if math.isfinite(number) and value.isascii() and "_" not in value:
+            return number
+    raise EntryError(f"doubleValue must be a number, not {show(value)}")

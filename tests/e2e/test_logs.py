@@ -1,0 +1,464 @@
+"""pitchey-logs end to end on real workerd: ingest formats, auth and bad input, sampling, scrubbing
+that really keeps secrets out of storage, flush on cron and on size, search, tail, retention, an R2
+failure with recovery, and duplicate batches."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edgewatch.schedule import DAILY, HOURLY
+from scripts.stack import Stack
+from tests.e2e.conftest import INGEST_TOKEN, READ_TOKEN, SERVICE_TOKEN
+
+JSON = {"content-type": "application/json", "authorization": f"Bearer {INGEST_TOKEN}"}
+READ = {"authorization": f"Bearer {READ_TOKEN}"}
+DAY = 86_400_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def service_name() -> str:
+    return f"svc-{uuid.uuid4().hex[:10]}"
+
+
+def ingest(
+    stack: Stack, body: Any, headers: dict[str, str] | None = None, path: str = "/logs/ingest"
+) -> tuple[int, Any]:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return stack.request("POST", path, data, headers or JSON)
+
+
+def search(stack: Stack, **params: str) -> dict[str, Any]:
+    status, body = stack.request("GET", "/logs/search?" + urllib.parse.urlencode(params), headers=READ)
+    assert status == 200, body
+    result: dict[str, Any] = body
+    return result
+
+
+def flush(stack: Stack) -> dict[str, Any]:
+    """Deliver the hourly cron, whose logs.flush job archives every shard."""
+    outcome = stack.trigger_cron(HOURLY, now_ms() - now_ms() % 3_600_000)
+    status, body = stack.request("GET", "/monitoring/cron")
+    assert status == 200
+    run: dict[str, Any] = next(s for s in body["schedules"] if s["cron"] == HOURLY)["last_run"]
+    run["outcome"] = outcome["outcome"]
+    return run
+
+
+def flush_ok(stack: Stack) -> None:
+    run = flush(stack)
+    job = next(j for j in run["jobs"] if j["job"] == "logs.flush")
+    assert job["status"] == "ok", job
+
+
+def err(service: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"level": "error", "message": message, "service": service, "timestamp": now_ms(), **extra}
+
+
+# -- ingest ------------------------------------------------------------------------------------
+
+
+def test_seed_example_is_accepted(stack: Stack) -> None:
+    # The deploy guide's example body, as written (the token is what a deployed stack requires).
+    body = {"level": "info", "message": "Test log entry", "service": "test", "timestamp": now_ms()}
+    status, answer = ingest(stack, body)
+    assert status == 202, answer
+    assert answer["accepted"] == 1
+    assert answer["stored"] + answer["sampled_out"] == 1  # info is sampled at 0.1
+    assert answer["rejected"] == 0
+
+
+def test_array_ndjson_and_gzip_are_stored_and_searchable(stack: Stack) -> None:
+    svc = service_name()
+    status, _ = ingest(stack, [err(svc, "array one"), err(svc, "array two")])
+    assert status == 202
+    ndjson = "\n".join(json.dumps(err(svc, f"ndjson {i}")) for i in range(3)).encode()
+    status, _ = ingest(stack, ndjson, {**JSON, "content-type": "application/x-ndjson"})
+    assert status == 202
+    packed = gzip.compress(json.dumps(err(svc, "gzipped line")).encode())
+    status, _ = ingest(stack, packed, {**JSON, "content-encoding": "gzip"})
+    assert status == 202
+    found = search(stack, service=svc)
+    assert sorted(m["message"] for m in found["matches"]) == [
+        "array one",
+        "array two",
+        "gzipped line",
+        "ndjson 0",
+        "ndjson 1",
+        "ndjson 2",
+    ]
+
+
+def test_bad_lines_are_rejected_one_by_one(stack: Stack) -> None:
+    svc = service_name()
+    lines = [
+        json.dumps(err(svc, "good 1")),
+        "{not json",
+        json.dumps({"level": "loud", "message": "x"}),
+        json.dumps(err(svc, "good 2")),
+    ]
+    status, answer = ingest(stack, "\n".join(lines).encode(), {**JSON, "content-type": "application/x-ndjson"})
+    assert status == 207, answer
+    assert answer["accepted"] == 2 and answer["rejected"] == 2
+    assert [e["index"] for e in answer["errors"]] == [1, 2]
+    assert {m["message"] for m in search(stack, service=svc)["matches"]} == {"good 1", "good 2"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "code"),
+    [
+        ({"content-type": "application/json"}, b"{}", 401, "unauthorized"),  # no token
+        (
+            {"content-type": "application/json", "authorization": "Bearer wrong-token-000000"},
+            b"{}",
+            401,
+            "unauthorized",
+        ),
+        ({**JSON, "content-type": "text/html"}, b"<p>", 415, "unsupported_media_type"),
+        ({**JSON, "content-encoding": "br"}, b"{}", 415, "unsupported_media_type"),
+        ({**JSON, "content-encoding": "gzip"}, b"not gzip", 400, "bad_request"),
+        (JSON, b"", 400, "bad_request"),
+        (JSON, b"{oops", 400, "bad_request"),
+        (JSON, json.dumps({"level": "info"}).encode(), 422, "invalid_fields"),  # no message
+        (JSON, b"x" * 5_000_001, 413, "payload_too_large"),
+    ],
+)
+def test_bad_requests_get_a_clear_4xx(
+    stack: Stack, headers: dict[str, str], body: bytes, status: int, code: str
+) -> None:
+    got, answer = ingest(stack, body, headers)
+    assert got == status, answer
+    assert answer["error"]["code"] == code
+    assert answer["error"]["message"]
+
+
+def test_a_service_token_may_write_only_its_service(stack: Stack) -> None:
+    headers = {**JSON, "authorization": f"Bearer {SERVICE_TOKEN}"}
+    status, answer = ingest(stack, err("checkout", "own service"), headers)
+    assert status == 202, answer
+    status, answer = ingest(stack, err("billing", "someone else's"), headers)
+    assert status == 403
+    assert "checkout" in answer["error"]["message"]
+    # A line without a service gets the token's service.
+    status, answer = ingest(stack, {"level": "error", "message": "no service given"}, headers)
+    assert status == 202
+    assert any(m["message"] == "no service given" for m in search(stack, service="checkout")["matches"])
+
+
+def test_search_needs_a_read_token(stack: Stack) -> None:
+    status, body = stack.request("GET", "/logs/search")
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+
+
+def test_otlp_json_logs(stack: Stack) -> None:
+    svc = service_name()
+    ts_ns = now_ms() * 1_000_000
+    request = {
+        "resourceLogs": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": svc}}]},
+                "scopeLogs": [
+                    {
+                        "scope": {"name": "checkout-lib"},
+                        "logRecords": [
+                            {
+                                "timeUnixNano": str(ts_ns),
+                                "severityNumber": 17,
+                                "body": {"stringValue": "otlp error line"},
+                                "traceId": "5b8efff798038103d269b633813fc60c",
+                                "spanId": "eee19b7ec3c1b174",
+                                "attributes": [{"key": "http.status", "value": {"intValue": "502"}}],
+                                "someFutureField": True,
+                            },
+                            {"timeUnixNano": ts_ns, "severityNumber": 99, "body": {"stringValue": "bad severity"}},
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    status, answer = ingest(stack, request, path="/v1/logs")
+    assert status == 200, answer
+    assert answer["partialSuccess"]["rejectedLogRecords"] == 1
+    found = search(stack, service=svc)["matches"]
+    assert [(m["message"], m["level"], m["trace_id"]) for m in found] == [
+        ("otlp error line", "error", "5b8efff798038103d269b633813fc60c")
+    ]
+
+
+def test_loki_push(stack: Stack) -> None:
+    svc = service_name()
+    body = {
+        "streams": [
+            {
+                "stream": {"service_name": svc, "level": "error", "env": "prod"},
+                "values": [[str(now_ms() * 1_000_000), "loki line one"], [str(now_ms() * 1_000_000), "loki line two"]],
+            }
+        ]
+    }
+    status, answer = ingest(stack, body, path="/loki/api/v1/push")
+    assert status == 204, answer
+    found = search(stack, service=svc)["matches"]
+    assert sorted(m["message"] for m in found) == ["loki line one", "loki line two"]
+    assert all(m["attributes"]["env"] == "prod" for m in found)
+
+
+# -- sampling and scrubbing --------------------------------------------------------------------
+
+
+def test_info_sampling_ratio_and_weights(stack: Stack) -> None:
+    svc = service_name()
+    n = 2000
+    lines = [{"level": "info", "message": f"i {i}", "service": svc, "trace_id": uuid.uuid4().hex} for i in range(n)]
+    status, answer = ingest(stack, lines)
+    assert status == 202
+    kept = answer["stored"]
+    # Binomial(2000, 0.1): mean 200, sigma 13.4; 5 sigma either side.
+    assert 133 <= kept <= 267, kept
+    found = search(stack, service=svc, limit="1000")
+    assert found["count"] == kept
+    assert all(m["weight"] == pytest.approx(10.0) for m in found["matches"])
+    # Every line of a kept trace is kept, whatever its level.
+    trace = found["matches"][0]["trace_id"]
+    status, _ = ingest(
+        stack,
+        [
+            {"level": lv, "message": f"{lv} in trace", "service": svc, "trace_id": trace}
+            for lv in ("debug", "info", "warn")
+        ],
+    )
+    assert status == 202
+    levels = {m["level"] for m in search(stack, service=svc, trace_id=trace)["matches"]}
+    assert levels == {"info", "warn"}  # debug (0.01) is below the trace's draw unless it is very low
+    counts = stack.request("GET", f"/logs/metrics?service={svc}", headers=READ)[1]["series"]
+    assert sum(c["counts"].get("info", 0) for c in counts) == n + 1  # counts include sampled-out lines
+
+
+SECRETS = {
+    "password": "hunter2-correct-horse",
+    "email": "jane.doe@example.org",
+    "card": "4111 1111 1111 1111",
+    "bearer": "Bearer sk_live_51HqLyjWDarjtT1zdp7dc",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "aws": "AKIAIOSFODNN7EXAMPLE",
+    "ip": "203.0.113.77",
+}
+
+
+def _all_stored_text(state: Path) -> str:
+    """Everything the local runtime persisted (R2 blobs, KV, Durable Object SQLite), decompressed."""
+    chunks = []
+    for path in state.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        if data[:16] == b"SQLite format 3\x00":
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+                    for row in db.execute(f'SELECT * FROM "{table}"'):
+                        chunks.append(" ".join(str(v) for v in row))
+        chunks.append(data.decode("utf-8", errors="replace"))
+    return "\n".join(chunks)
+
+
+def test_secrets_never_reach_storage(stack: Stack) -> None:
+    svc = service_name()
+    lines = [
+        err(
+            svc,
+            f"login failed for {SECRETS['email']} with password={SECRETS['password']}",
+            attributes={"password": SECRETS["password"]},
+        ),
+        err(
+            svc,
+            f"charged card {SECRETS['card']}",
+            attributes={"nested": {"deep": [{"authorization": SECRETS["bearer"]}]}},
+        ),
+        err(svc, f"token {SECRETS['jwt']} from {SECRETS['ip']}", attributes={"aws_key": SECRETS["aws"]}),
+        err(
+            svc,
+            "header dump",
+            attributes={"headers": {"Authorization": SECRETS["bearer"], "X-Forwarded-For": SECRETS["ip"]}},
+        ),
+    ]
+    status, _ = ingest(stack, lines)
+    assert status == 202
+    flush_ok(stack)
+    found = search(stack, service=svc)["matches"]
+    assert len(found) == 4
+    stored = _all_stored_text(stack.persist_dir)
+    assert svc in stored  # the scan does see our data ...
+    for name, secret in SECRETS.items():  # ... and no secret in any form
+        assert secret not in stored, name
+    assert "[email]" in json.dumps(found) and "[card]" in json.dumps(found)
+
+
+def test_log_injection_is_neutralised(stack: Stack) -> None:
+    svc = service_name()
+    status, _ = ingest(stack, err(svc, 'ok\n{"level":"info","message":"forged"}\r\x1b[31mred'))
+    assert status == 202
+    [found] = search(stack, service=svc)["matches"]
+    assert "\n" not in found["message"] and "\r" not in found["message"] and "\x1b" not in found["message"]
+
+
+# -- storage, search, tail ---------------------------------------------------------------------
+
+
+def test_flush_on_cron_keeps_everything_searchable(stack: Stack) -> None:
+    svc = service_name()
+    rid = f"req-{uuid.uuid4().hex}"
+    status, _ = ingest(stack, [err(svc, "before flush", request_id=rid, user_id="u-1", attributes={"route": "/pay"})])
+    assert status == 202
+    assert search(stack, request_id=rid)["buffered_matches"] == 1
+    flush_ok(stack)
+    result = search(stack, request_id=rid)
+    assert result["buffered_matches"] == 0
+    assert [m["message"] for m in result["matches"]] == ["before flush"]
+    assert result["objects"]["scanned"] >= 1
+    assert result["objects"]["skipped_by_index"] >= 0
+    for params in (
+        {"user_id": "u-1", "service": svc},
+        {"attr.route": "/pay", "service": svc},
+        {"q": '"before flush"', "service": svc},
+        {"level": "error", "service": svc},
+    ):
+        assert search(stack, **params)["count"] == 1, params
+    assert search(stack, service=svc, level="fatal")["count"] == 0
+
+
+def test_search_pages_newest_first_with_a_cursor(stack: Stack) -> None:
+    svc = service_name()
+    base = now_ms() - 60_000
+    status, _ = ingest(stack, [{**err(svc, f"n{i}"), "timestamp": base + i} for i in range(7)])
+    assert status == 202
+    flush_ok(stack)
+    status, _ = ingest(stack, [{**err(svc, f"n{i}"), "timestamp": base + i} for i in range(7, 10)])  # still buffered
+    seen = []
+    cursor = None
+    while True:
+        params = {"service": svc, "limit": "4", **({"cursor": cursor} if cursor else {})}
+        page = search(stack, **params)
+        seen += [m["message"] for m in page["matches"]]
+        cursor = page["cursor"]
+        if not cursor:
+            break
+    assert seen == [f"n{i}" for i in range(9, -1, -1)]
+
+
+def test_time_range_filters(stack: Stack) -> None:
+    svc = service_name()
+    t = now_ms() - 3_600_000
+    status, _ = ingest(stack, [{**err(svc, "old"), "timestamp": t}, {**err(svc, "new"), "timestamp": t + 600_000}])
+    assert status == 202
+    got = search(stack, service=svc, **{"from": str(t + 1), "to": str(t + 700_000)})
+    assert [m["message"] for m in got["matches"]] == ["new"]
+
+
+def test_tail_returns_only_new_entries(stack: Stack) -> None:
+    svc = service_name()
+    status, body = stack.request("GET", "/logs/tail?limit=1", headers=READ)
+    assert status == 200
+    cursor = body["cursor"]
+    status, _ = ingest(stack, [err(svc, "tail 1"), err(svc, "tail 2")])
+    assert status == 202
+    status, body = stack.request("GET", f"/logs/tail?since={cursor}", headers=READ)
+    assert status == 200
+    assert [e["message"] for e in body["entries"] if e["service"] == svc] == ["tail 1", "tail 2"]
+    status, again = stack.request("GET", f"/logs/tail?since={body['cursor']}", headers=READ)
+    assert [e for e in again["entries"] if e["service"] == svc] == []
+
+
+def test_metrics_per_service_and_minute(stack: Stack) -> None:
+    svc = service_name()
+    t = now_ms() - now_ms() % 60_000
+    lines = [{**err(svc, "e"), "timestamp": t + 1}] * 3 + [
+        {"level": "warn", "message": "w", "service": svc, "timestamp": t + 2}
+    ] * 7
+    status, _ = ingest(stack, lines)
+    assert status == 202
+    status, body = stack.request("GET", f"/logs/metrics?service={svc}", headers=READ)
+    assert status == 200
+    [minute] = body["series"]
+    assert minute["minute"] == t
+    assert minute["counts"] == {"error": 3, "warn": 7}
+    assert minute["error_rate"] == pytest.approx(0.3)
+
+
+def test_duplicate_batch_is_stored_once(stack: Stack) -> None:
+    svc = service_name()
+    headers = {**JSON, "x-batch-id": f"batch-{uuid.uuid4().hex}"}
+    body = [err(svc, "once a"), err(svc, "once b")]
+    first = ingest(stack, body, headers)
+    second = ingest(stack, body, headers)
+    assert first[0] == second[0] == 202
+    assert first[1]["duplicate"] is False and second[1]["duplicate"] is True
+    assert search(stack, service=svc)["count"] == 2
+
+
+def test_r2_failure_loses_nothing_and_recovers(stack: Stack) -> None:
+    svc = service_name()
+    status, _ = ingest(stack, [err(svc, f"kept {i}") for i in range(5)])
+    assert status == 202
+    status, _ = stack.request("PUT", "/logs/_test/faults/r2_put?count=1", b"")
+    assert status == 200
+    run = flush(stack)
+    job = next(j for j in run["jobs"] if j["job"] == "logs.flush")
+    assert job["status"] == "failed" and "injected R2 put failure" in job["detail"]
+    stats = stack.request("GET", "/logs/stats")[1]
+    assert sum(s["flush_failures"] for s in stats["shards"]) >= 1
+    assert search(stack, service=svc)["count"] == 5  # still buffered, still searchable
+    flush_ok(stack)
+    result = search(stack, service=svc)
+    assert result["count"] == 5 and result["buffered_matches"] == 0
+
+
+def test_flush_on_size_without_cron(stack: Stack) -> None:
+    svc = service_name()
+    batch = [err(svc, f"bulk {i}") for i in range(5000)]  # the default maxEntries threshold
+    status, answer = ingest(stack, batch)
+    assert status == 202 and answer["stored"] == 5000
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if search(stack, service=svc, limit="1")["buffered_matches"] == 0:
+            break
+        time.sleep(0.5)
+    result = search(stack, service=svc, limit="1000")
+    assert result["buffered_matches"] == 0, "the size threshold did not flush the shard"
+    assert result["count"] == 1000
+
+
+def test_retention_deletes_exactly_what_is_old(stack: Stack) -> None:
+    svc = service_name()
+    now = now_ms()
+    status, _ = ingest(
+        stack,
+        [{**err(svc, "ancient"), "timestamp": now - 45 * DAY}, {**err(svc, "recent"), "timestamp": now - 2 * DAY}],
+    )
+    assert status == 202
+    flush_ok(stack)
+    assert search(stack, service=svc, **{"from": str(now - 60 * DAY)})["count"] == 2
+    stack.trigger_cron(DAILY, now - now % DAY)
+    status, body = stack.request("GET", "/monitoring/cron")
+    run = next(s for s in body["schedules"] if s["cron"] == DAILY)["last_run"]
+    job = next(j for j in run["jobs"] if j["job"] == "logs.retention")
+    assert job["status"] == "ok", job
+    assert job["result"]["deleted"] >= 1 and job["result"]["violations"] == 0
+    assert [m["message"] for m in search(stack, service=svc, **{"from": str(now - 60 * DAY)})["matches"]] == ["recent"]
+    report = stack.request("GET", "/logs/stats")[1]["retention"]
+    assert report["ok"] is True and report["oldest_age_ms"] <= 31 * DAY
+    status, health = stack.request("GET", "/logs/health")
+    assert health["checks"]["retention"]["ok"] is True

@@ -1,0 +1,40 @@
+"""Bearer-token checks for Worker endpoints, with tokens from Worker secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edgewatch.errors import Forbidden, Unauthorized
+from edgewatch.tokens import TokenConfigError, bearer, ingest_scope, match_token, parse_token_list, parse_token_map
+
+
+def _development(env: Any) -> bool:
+    return str(getattr(env, "ENVIRONMENT", "production")) == "development"
+
+
+def ingest_scope_for(env: Any, authorization: str | None) -> str:
+    """The service this request may write ("*" = any). A local development stack without
+    LOG_INGEST_TOKENS accepts unauthenticated ingest; every other environment requires a token."""
+    try:
+        tokens = parse_token_map(getattr(env, "LOG_INGEST_TOKENS", None))
+    except TokenConfigError as exc:
+        raise Forbidden(f"ingest is misconfigured: {exc}") from None
+    if not tokens:
+        if _development(env):
+            return "*"
+        raise Forbidden("no ingest tokens are configured; set the LOG_INGEST_TOKENS secret")
+    return ingest_scope(authorization, tokens)
+
+
+def require_reader(env: Any, authorization: str | None) -> None:
+    """Reading (search, tail, metrics) needs a token from READ_TOKENS (open only in local development)."""
+    try:
+        tokens = parse_token_list(getattr(env, "READ_TOKENS", None))
+    except TokenConfigError as exc:
+        raise Forbidden(f"reading is misconfigured: {exc}") from None
+    if not tokens:
+        if _development(env):
+            return
+        raise Forbidden("no read tokens are configured; set the READ_TOKENS secret")
+    if match_token(bearer(authorization), tokens) is None:
+        raise Unauthorized("unknown read token")

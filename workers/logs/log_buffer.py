@@ -1,0 +1,302 @@
+"""LogBuffer: a Durable Object per shard holding accepted entries until they are archived to R2.
+
+An ingest is acknowledged only after the shard's SQLite write returned (Durable Object storage is
+durable when the call completes). A flush writes one gzip NDJSON object per service and hour to
+R2 and, only after R2 accepted it, records the object's summary in the shard's index and marks the
+entries archived, in one synchronous block (so atomically). An R2 failure keeps everything
+buffered, counts the failure, and retries at the next alarm or cron.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from typing import Any
+
+from workers import DurableObject
+
+from edgewatch.health import describe_error
+from edgewatch.logs.archive import ObjectSummary, build_object, hour_start
+from edgewatch.logs.entry import LogEntry
+from edgewatch.logs.query import Query
+from edgewatch_cf.bindings import R2Port
+from edgewatch_cf.console import Console
+from edgewatch_cf.faults import take_fault
+from edgewatch_cf.settings import stack_config
+
+TAIL_KEEP_MS = 15 * 60_000
+BATCH_ID_KEEP_MS = 24 * 3_600_000
+RETRY_AFTER_FAILURE_MS = 60_000
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+    " level INTEGER NOT NULL, service TEXT NOT NULL, trace_id TEXT, request_id TEXT, user_id TEXT,"
+    " line TEXT NOT NULL, bytes INTEGER NOT NULL, arrived_at INTEGER NOT NULL, archived_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS entries_open ON entries(archived_at, ts)",
+    "CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, service TEXT NOT NULL, min_ts INTEGER NOT NULL,"
+    " max_ts INTEGER NOT NULL, count INTEGER NOT NULL, levels TEXT NOT NULL, bloom TEXT NOT NULL,"
+    " raw_bytes INTEGER NOT NULL, stored_bytes INTEGER NOT NULL, created_at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS objects_time ON objects(max_ts)",
+    "CREATE TABLE IF NOT EXISTS minute_counts (service TEXT NOT NULL, minute INTEGER NOT NULL, level TEXT NOT NULL,"
+    " seen REAL NOT NULL, kept REAL NOT NULL, PRIMARY KEY (service, minute, level))",
+    "CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+
+INSERT_ROWS = (
+    "INSERT INTO entries (ts, level, service, trace_id, request_id, user_id, line, bytes, arrived_at)"
+    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
+    " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),"
+    " json_extract(value, '$[6]'), length(json_extract(value, '$[6]')), ? FROM json_each(?)"
+)
+UPSERT_COUNTS = (
+    "INSERT INTO minute_counts (service, minute, level, seen, kept)"
+    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
+    " json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?) WHERE true"
+    " ON CONFLICT(service, minute, level) DO UPDATE SET seen = seen + excluded.seen, kept = kept + excluded.kept"
+)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def entry_id(shard: int, seq: int) -> str:
+    return f"{shard:03d}:{seq:012d}"
+
+
+def with_id(line: str, ident: str) -> str:
+    """Add the id to a stored JSON object line without re-encoding it."""
+    return line[:-1] + ',"id":' + json.dumps(ident) + "}"
+
+
+class LogBuffer(DurableObject):
+    def __init__(self, ctx: Any, env: Any) -> None:
+        super().__init__(ctx, env)
+        self.sql = ctx.storage.sql
+        for statement in SCHEMA:
+            self.sql.exec(statement)
+        self.console = Console("pitchey-logs/LogBuffer")
+
+    async def probe(self, token: str) -> str:
+        """Health round trip through this object's SQLite storage."""
+        self._set_stat("probe", token)
+        return self._stat("probe")
+
+    # -- small helpers -----------------------------------------------------------------------
+    def _rows(self, query: str, *params: Any) -> list[dict[str, Any]]:
+        return list(self.sql.exec(query, *params).toArray())
+
+    def _stat(self, name: str, default: str = "") -> str:
+        rows = self._rows("SELECT value FROM stats WHERE name = ?", name)
+        return str(rows[0]["value"]) if rows else default
+
+    def _set_stat(self, name: str, value: Any) -> None:
+        self.sql.exec(
+            "INSERT INTO stats (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            name,
+            str(value),
+        )
+
+    def _shard(self) -> int:
+        return int(self._stat("shard", "0"))
+
+    # -- ingest ------------------------------------------------------------------------------
+    async def append(self, shard: int, payload: str) -> str:
+        data = json.loads(payload)
+        now = _now_ms()
+        batch_id = data.get("batch_id")
+        if batch_id is not None and self._rows("SELECT 1 AS hit FROM batches WHERE id = ?", batch_id):
+            return json.dumps({"stored": 0, "duplicate": True})
+        # One synchronous block: the batch id, rows and counts commit together or not at all.
+        self._set_stat("shard", int(shard))
+        if data["rows"]:
+            self.sql.exec(INSERT_ROWS, now, json.dumps(data["rows"]))
+        if data["counts"]:
+            self.sql.exec(UPSERT_COUNTS, json.dumps(data["counts"]))
+        if batch_id is not None:
+            self.sql.exec("INSERT INTO batches (id, at) VALUES (?, ?)", batch_id, now)
+        await self._schedule(now)
+        return json.dumps({"stored": len(data["rows"]), "duplicate": False})
+
+    async def _schedule(self, now: int) -> None:
+        config = stack_config(self.env).monitoring.logging.buffer
+        open_rows = self._rows(
+            "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, min(arrived_at) AS first"
+            " FROM entries WHERE archived_at IS NULL"
+        )[0]
+        if not open_rows["n"]:
+            return
+        if open_rows["n"] >= config.max_entries or open_rows["b"] >= config.max_bytes:
+            await self.ctx.storage.setAlarm(now)
+            return
+        if await self.ctx.storage.getAlarm() is None:
+            from edgewatch.durations import parse_duration_ms
+
+            await self.ctx.storage.setAlarm(int(open_rows["first"]) + parse_duration_ms(config.max_age))
+
+    async def alarm(self, info: Any = None) -> None:
+        report = await self.flush("threshold")
+        if not report["ok"]:
+            await self.ctx.storage.setAlarm(_now_ms() + RETRY_AFTER_FAILURE_MS)
+
+    # -- flush -------------------------------------------------------------------------------
+    async def flush(self, reason: str = "cron") -> dict[str, Any]:
+        config = stack_config(self.env).monitoring.logging.buffer
+        shard = self._shard()
+        rows = self._rows(
+            "SELECT seq, ts, service, line FROM entries WHERE archived_at IS NULL ORDER BY service, ts, seq"
+        )
+        groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            groups[(row["service"], hour_start(int(row["ts"])))].append(row)
+        bucket = R2Port(self.env.R2_BUCKET)
+        written: list[str] = []
+        error = None
+        for (service, _hour), group in sorted(groups.items()):
+            for start in range(0, len(group), config.max_entries):
+                chunk = group[start : start + config.max_entries]
+                lines = [with_id(r["line"], entry_id(shard, int(r["seq"]))) for r in chunk]
+                built = build_object(service, f"{chunk[0]['ts']}-s{shard}-{chunk[0]['seq']}", lines)
+                try:
+                    if await take_fault(self.env, "r2_put"):
+                        raise RuntimeError("injected R2 put failure")
+                    await bucket.put(built.key, built.data, metadata={"entries": str(len(lines))})
+                except Exception as exc:
+                    error = describe_error(exc)
+                    break
+                self._record_object(built.summary, [int(r["seq"]) for r in chunk])
+                written.append(built.key)
+            if error:
+                break
+        now = _now_ms()
+        self.sql.exec("DELETE FROM entries WHERE archived_at IS NOT NULL AND archived_at < ?", now - TAIL_KEEP_MS)
+        self.sql.exec("DELETE FROM batches WHERE at < ?", now - BATCH_ID_KEEP_MS)
+        if error:
+            failures = int(self._stat("flush_failures", "0")) + 1
+            self._set_stat("flush_failures", failures)
+            self._set_stat("last_flush_error", json.dumps({"at": now, "error": error}))
+            self.console.error("flush_failed", shard=shard, reason=reason, error=error, failures=failures)
+        else:
+            self._set_stat("last_flush_ok", now)
+        self.console.info("flush", shard=shard, reason=reason, objects=len(written), ok=error is None)
+        return {"ok": error is None, "objects": written, "error": error, "shard": shard}
+
+    def _record_object(self, summary: ObjectSummary, seqs: list[int]) -> None:
+        now = _now_ms()
+        self.sql.exec(
+            "INSERT INTO objects (key, service, min_ts, max_ts, count, levels, bloom, raw_bytes, stored_bytes,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
+            " count = excluded.count, max_ts = excluded.max_ts, levels = excluded.levels, bloom = excluded.bloom,"
+            " raw_bytes = excluded.raw_bytes, stored_bytes = excluded.stored_bytes",
+            summary.key,
+            summary.service,
+            summary.min_ts,
+            summary.max_ts,
+            summary.count,
+            json.dumps(summary.levels),
+            summary.bloom,
+            summary.raw_bytes,
+            summary.stored_bytes,
+            now,
+        )
+        self.sql.exec(
+            "UPDATE entries SET archived_at = ? WHERE seq IN (SELECT value FROM json_each(?))", now, json.dumps(seqs)
+        )
+
+    async def flush_now(self, reason: str) -> str:
+        return json.dumps(await self.flush(reason))
+
+    # -- reads -------------------------------------------------------------------------------
+    async def search(self, query_json: str) -> str:
+        q = Query.from_json(json.loads(query_json))
+        shard = self._shard()
+        where = ["archived_at IS NULL", "ts >= ?", "ts < ?", "level >= ?"]
+        params: list[Any] = [q.start_ms, q.end_ms, q.min_level]
+        if q.cursor is not None:
+            where.append("ts <= ?")
+            params.append(q.cursor.ts)
+        for name in ("trace_id", "request_id", "user_id"):
+            if name in q.ids:
+                where.append(f"{name} = ?")
+                params.append(q.ids[name])
+        if q.services:
+            where.append("service IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted(q.services)))
+        sql = f"SELECT seq, line FROM entries WHERE {' AND '.join(where)} ORDER BY ts DESC, seq DESC"
+        matches: list[str] = []
+        for row in self.sql.exec(sql, *params):
+            ident = entry_id(shard, int(row["seq"]))
+            if q.matches(LogEntry.from_json(json.loads(row["line"])), ident):
+                matches.append(with_id(row["line"], ident))
+                if len(matches) >= q.limit:
+                    break
+        candidates, total = [], 0
+        for row in self.sql.exec(
+            "SELECT key, service, min_ts, max_ts, count, levels, bloom, raw_bytes, stored_bytes FROM objects"
+            " WHERE max_ts >= ? AND min_ts < ? ORDER BY max_ts DESC",
+            q.start_ms,
+            q.end_ms,
+        ):
+            total += 1
+            summary = ObjectSummary.from_json({**dict(row), "levels": json.loads(row["levels"])})
+            if q.may_match_object(summary):
+                candidates.append([summary.key, summary.min_ts, summary.max_ts])
+        return json.dumps({"matches": matches, "candidates": candidates, "objects": total})
+
+    async def tail(self, since_seq: int, limit: int) -> str:
+        shard = self._shard()
+        if since_seq < 0:
+            rows = self._rows("SELECT seq, line FROM entries ORDER BY seq DESC LIMIT ?", limit)
+            rows.reverse()
+        else:
+            rows = self._rows("SELECT seq, line FROM entries WHERE seq > ? ORDER BY seq LIMIT ?", since_seq, limit)
+        first = self._rows("SELECT min(seq) AS first, max(seq) AS last FROM entries")[0]
+        gap = since_seq >= 0 and first["first"] is not None and int(first["first"]) > since_seq + 1
+        last = int(rows[-1]["seq"]) if rows else max(since_seq, int(first["last"] or 0))
+        lines = [with_id(r["line"], entry_id(shard, int(r["seq"]))) for r in rows]
+        return json.dumps({"lines": lines, "last_seq": last, "gap": gap})
+
+    async def counts(self, start_minute: int, end_minute: int, service: str | None) -> str:
+        params: list[Any] = [start_minute, end_minute]
+        extra = ""
+        if service:
+            extra = " AND service = ?"
+            params.append(service)
+        rows = self._rows(
+            "SELECT service, minute, level, seen, kept FROM minute_counts WHERE minute >= ? AND minute < ?" + extra,
+            *params,
+        )
+        return json.dumps(rows)
+
+    async def forget_objects(self, keys_json: str) -> int:
+        keys = json.loads(keys_json)
+        self.sql.exec("DELETE FROM objects WHERE key IN (SELECT value FROM json_each(?))", json.dumps(keys))
+        return len(keys)
+
+    async def stats(self) -> str:
+        open_rows = self._rows(
+            "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, min(arrived_at) AS first"
+            " FROM entries WHERE archived_at IS NULL"
+        )[0]
+        objects = self._rows(
+            "SELECT count(*) AS n, coalesce(sum(count), 0) AS entries, coalesce(sum(raw_bytes), 0) AS raw,"
+            " coalesce(sum(stored_bytes), 0) AS stored FROM objects"
+        )[0]
+        last_error = self._stat("last_flush_error")
+        return json.dumps(
+            {
+                "shard": self._shard(),
+                "buffered_entries": int(open_rows["n"]),
+                "buffered_bytes": int(open_rows["b"]),
+                "oldest_buffered_ms": open_rows["first"],
+                "archived_objects": int(objects["n"]),
+                "archived_entries": int(objects["entries"]),
+                "archived_raw_bytes": int(objects["raw"]),
+                "archived_stored_bytes": int(objects["stored"]),
+                "flush_failures": int(self._stat("flush_failures", "0")),
+                "last_flush_ok": int(self._stat("last_flush_ok", "0")) or None,
+                "last_flush_error": json.loads(last_error) if last_error else None,
+            }
+        )
