@@ -96,8 +96,8 @@ def write_local_configs(
             target_dir.mkdir(parents=True, exist_ok=True)
             link_python_modules(target_dir)
             target = target_dir / f"{svc.concern}.toml"
-            main = (WRANGLER_DIR / parsed["main"]).resolve()
-            text = re.sub(r'(?m)^main = ".*"$', lambda _m, m=main: f"main = {_toml_string(str(m))}", text, count=1)
+            main_line = f"main = {_toml_string(str((WRANGLER_DIR / parsed['main']).resolve()))}"
+            text = "\n".join(main_line if line.startswith("main = ") else line for line in text.split("\n"))
         target.write_text(header + text)
         tomllib.loads(target.read_text())  # fail here, not inside wrangler, if the copy is broken
         out.append(target)

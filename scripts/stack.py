@@ -81,7 +81,9 @@ class Stack:
     def command(self) -> list[str]:
         target = self.config_dir or (self.persist_dir.parent / "wrangler-configs")
         extra_routes = {prefix: (binding, name) for prefix, binding, _entry, name in self.extra_workers}
-        extras = [write_extra_local_config(name, entry, target_dir=target) for _p, _b, entry, name in self.extra_workers]
+        extras = [
+            write_extra_local_config(name, entry, target_dir=target) for _p, _b, entry, name in self.extra_workers
+        ]
         configs = [
             write_router_config(extra_routes, target_dir=target),
             *write_local_configs(self.extra_vars, self.environment, target_dir=target),
