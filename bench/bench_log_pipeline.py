@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def pipeline(sampler: Sampler) -> None:
         batch = parse_native(payload, NOW, None, args.entries)
-        prepare(batch, sampler, scrubber, logging.buffer.shards)
+        prepared = prepare(batch, sampler, scrubber, logging.buffer.shards)
+        for shard in prepared.shards.values():
+            shard.encode(None)  # the bytes sent to the shards: the encode step
 
     results = {}
     # Interleave the three so machine noise hits them alike.

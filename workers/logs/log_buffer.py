@@ -48,7 +48,7 @@ INSERT_ROWS = (
     "INSERT INTO entries (ts, level, service, trace_id, request_id, user_id, line, bytes, arrived_at)"
     " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
     " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),"
-    " json_extract(value, '$[6]'), length(json_extract(value, '$[6]')), ? FROM json_each(?)"
+    " json(json_extract(value, '$[6]')), length(json(json_extract(value, '$[6]'))), ? FROM json_each(?)"
 )
 UPSERT_COUNTS = (
     "INSERT INTO minute_counts (service, minute, level, seen, kept)"

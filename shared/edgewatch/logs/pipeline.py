@@ -17,6 +17,8 @@ from .sampling import Sampler
 from .scrub import Scrubber
 
 MINUTE_MS = 60_000
+# One shared encoder: json.dumps with non-default arguments builds a new encoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def shard_of(service: str, shards: int) -> int:
@@ -30,11 +32,12 @@ class ShardPayload:
     rows: list[list[Any]] = field(default_factory=list)
     # (service, minute, level) -> [seen, kept]
     counts: dict[tuple[str, int, str], list[float]] = field(default_factory=dict)
-    raw_bytes: int = 0
 
     def encode(self, batch_id: str | None) -> str:
+        """The whole shard's part of a batch in one JSON document: one C-level encode, no per-entry
+        encoding (the shard's SQLite keeps each row's entry object as its JSON text)."""
         counts = [[s, m, lv, seen, kept] for (s, m, lv), (seen, kept) in self.counts.items()]
-        return json.dumps({"batch_id": batch_id, "rows": self.rows, "counts": counts}, separators=(",", ":"))
+        return _ENCODER.encode({"batch_id": batch_id, "rows": self.rows, "counts": counts})
 
 
 @dataclass
@@ -44,14 +47,6 @@ class Prepared:
     kept: int
     sampled_out: int
     dropped: dict[tuple[str, str], int]
-
-
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-def encode_line(entry: LogEntry) -> str:
-    # One shared encoder: json.dumps with non-default arguments builds a new encoder per call.
-    return _ENCODER.encode(entry.to_json())
 
 
 def prepare(batch: ParsedBatch, sampler: Sampler, scrubber: Scrubber | None, shards: int) -> Prepared:
@@ -75,10 +70,16 @@ def prepare(batch: ParsedBatch, sampler: Sampler, scrubber: Scrubber | None, sha
             shard = shard_cache[entry.service] = shard_of(entry.service, shards)
         payload = out[shard]
         counts[(entry.service, entry.ts - entry.ts % MINUTE_MS, entry.level)][1] += 1
-        line = encode_line(entry)
-        payload.raw_bytes += len(line)
         payload.rows.append(
-            [entry.ts, level_rank[entry.level], entry.service, entry.trace_id, entry.request_id, entry.user_id, line]
+            [
+                entry.ts,
+                level_rank[entry.level],
+                entry.service,
+                entry.trace_id,
+                entry.request_id,
+                entry.user_id,
+                entry.to_json(),
+            ]
         )
     for key, cell in counts.items():
         shard = shard_cache.get(key[0])
