@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .entry import LEVEL_RANK, LogEntry, ParsedBatch
+from .entry import LEVEL_RANK, ParsedBatch
 from .sampling import Sampler
 from .scrub import Scrubber
 
