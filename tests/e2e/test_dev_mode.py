@@ -1,5 +1,6 @@
 """A local development stack (what `./dev up` runs, with no token secrets): the deploy guide's curl
-example works exactly as written, and reads are open; the deployed environments require tokens."""
+example works exactly as written, and reads are open; the deployed environments require tokens.
+This stack also sets a short buffer age (3 s) to show the age threshold flushing without a cron."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from edgewatch.config import DEFAULTS_DIR
 from scripts.stack import Stack
 
 
 @pytest.fixture(scope="module")
 def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root: Path = tmp_path_factory.mktemp("dev-mode")
+    config = json.loads((DEFAULTS_DIR / "monitoring-config.json").read_text())
+    config["logging"]["buffer"] = {"maxAge": "3s"}
     stack = Stack(
-        persist_dir=root / "state", log_path=root / "wrangler.log", environment="development", dashboard_port=None
+        persist_dir=root / "state",
+        log_path=root / "wrangler.log",
+        environment="development",
+        dashboard_port=None,
+        extra_vars={"MONITORING_CONFIG_JSON": json.dumps(config)},
     )
     stack.start()
     yield stack
@@ -45,3 +53,20 @@ def test_the_guides_curl_example_as_written(dev_stack: Stack) -> None:
     status, body = dev_stack.request("GET", "/logs/search?service=test&q=%22Test+log+entry%22")
     assert status == 200
     assert [m["message"] for m in body["matches"]] == ["Test log entry"]
+
+
+def test_the_age_threshold_flushes_without_a_cron(dev_stack: Stack) -> None:
+    import time
+
+    line = {"level": "error", "message": "aging", "service": "age"}
+    status, _ = dev_stack.request("POST", "/logs/ingest", line, {"content-type": "application/json"})
+    assert status == 202
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status, body = dev_stack.request("GET", "/logs/search?service=age")
+        if body["count"] == 1 and body["buffered_matches"] == 0:
+            break
+        time.sleep(0.5)
+    stats = dev_stack.request("GET", "/logs/stats")[1]
+    assert body["count"] == 1 and body["buffered_matches"] == 0, (body, stats)
+    assert sum(s["archived_entries"] for s in stats["shards"]) >= 1

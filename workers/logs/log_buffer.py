@@ -285,12 +285,14 @@ class LogBuffer(DurableObject):
             " coalesce(sum(stored_bytes), 0) AS stored FROM objects"
         )[0]
         last_error = self._stat("last_flush_error")
+        alarm = await self.ctx.storage.getAlarm()
         return json.dumps(
             {
                 "shard": self._shard(),
                 "buffered_entries": int(open_rows["n"]),
                 "buffered_bytes": int(open_rows["b"]),
                 "oldest_buffered_ms": open_rows["first"],
+                "next_flush_ms": None if alarm is None else int(alarm),
                 "archived_objects": int(objects["n"]),
                 "archived_entries": int(objects["entries"]),
                 "archived_raw_bytes": int(objects["raw"]),
