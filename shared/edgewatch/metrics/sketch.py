@@ -94,10 +94,8 @@ class QuantileSketch:
                 self.zero += weight
         self.count += weight
         self.sum += value * weight
-        if value < self.min:
-            self.min = value
-        if value > self.max:
-            self.max = value
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
 
     def add_many(self, values: list[float]) -> None:
         """Unit-weight values in one call: the hot loop of a window's inserts."""
