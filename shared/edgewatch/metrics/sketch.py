@@ -94,8 +94,11 @@ class QuantileSketch:
                 self.zero += weight
         self.count += weight
         self.sum += value * weight
-        self.min = min(self.min, value)
-        self.max = max(self.max, value)
+        # Comparisons, not min()/max(): this is the per-value hot path.
+        if value < self.min:  # noqa: PLR1730
+            self.min = value
+        if value > self.max:  # noqa: PLR1730
+            self.max = value
 
     def add_many(self, values: list[float]) -> None:
         """Unit-weight values in one call: the hot loop of a window's inserts."""
