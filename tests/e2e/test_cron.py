@@ -54,7 +54,7 @@ def test_every_schedule_runs_its_jobs_and_they_land_in_storage(stack: Stack) -> 
     assert run["jobs"][0]["result"]["failed"] == []
 
     run = trigger_ok(stack, EVERY_15_MINUTES, ms("2026-03-04T10:15:00"))
-    assert run["jobs"][0]["result"] == {"key": "infra:rollup:15m:2026-03-04T10:00:00Z", "sources": 9}
+    assert run["jobs"][0]["result"] == {"key": "infra:rollup:15m:2026-03-04T10:00:00Z", "sources": 10}
     status, body = stack.request("GET", "/infra/rollups?period=15m&limit=500")
     assert status == 200
     window = next(r for r in body["rollups"] if r["start"] == "2026-03-04T10:00:00Z")
@@ -69,11 +69,12 @@ def test_every_schedule_runs_its_jobs_and_they_land_in_storage(stack: Stack) -> 
         "KV",
         "R2_BUCKET",
         "RATE_LIMITER",
+        "LOG_BUFFER",
     }
     assert all(t["count"] == 1 and t["failures"] == 0 and t["availability"] == 1.0 for t in window["targets"].values())
 
     run = trigger_ok(stack, HOURLY, ms("2026-03-04T11:00:00"))
-    assert run["jobs"][0]["result"] == {"key": "infra:rollup:1h:2026-03-04T10:00:00Z", "sources": 9}
+    assert run["jobs"][0]["result"] == {"key": "infra:rollup:1h:2026-03-04T10:00:00Z", "sources": 10}
 
     run = trigger_ok(stack, DAILY, ms("2026-03-05T00:00:00"))
     assert run["jobs"][0]["result"] == {"key": "infra:rollup:1d:2026-03-04T00:00:00Z", "sources": 1}

@@ -32,6 +32,7 @@ EXPECTED_CHECKS = {
         "KV": "kv",
         "R2_BUCKET": "r2",
         "RATE_LIMITER": "durable_object",
+        "LOG_BUFFER": "durable_object",
         "MONITORING": "service",
         "LOGS": "service",
         "APM": "service",

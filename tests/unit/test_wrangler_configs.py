@@ -82,7 +82,8 @@ def test_security_defines_the_rate_limiter_with_a_migration() -> None:
 def test_infra_binds_the_rate_limiter_of_security() -> None:
     config = _load("infra")
     assert config["durable_objects"]["bindings"] == [
-        {"name": "RATE_LIMITER", "class_name": "RateLimiter", "script_name": "pitchey-security"}
+        {"name": "RATE_LIMITER", "class_name": "RateLimiter", "script_name": "pitchey-security"},
+        {"name": "LOG_BUFFER", "class_name": "LogBuffer", "script_name": "pitchey-logs"},
     ]
     assert "migrations" not in config  # only the defining Worker migrates the class
 

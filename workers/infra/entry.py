@@ -20,6 +20,7 @@ STORAGE = [
     BindingSpec("KV", "kv"),
     BindingSpec("R2_BUCKET", "r2"),
     BindingSpec("RATE_LIMITER", "durable_object", "infra-probe"),
+    BindingSpec("LOG_BUFFER", "durable_object", "infra-probe"),
 ]
 app = WorkerApp("infra", STORAGE + [BindingSpec(s.binding, "service", s.concern) for s in PEERS])
 
