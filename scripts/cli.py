@@ -124,6 +124,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "log-pipeline": ["bench.bench_log_pipeline"],
         "log-ingest": ["bench.bench_log_workerd", "ingest"],
         "log-search": ["bench.bench_log_workerd", "search"],
+        "sketch": ["bench.bench_sketch"],
     }
     targets = list(commands) if args.name == "all" else [args.name]
     for name in targets:
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(fn=cmd_check_config)
     sub.add_parser("deploy-check", help="wrangler deploy --dry-run for every Worker").set_defaults(fn=cmd_deploy_check)
     bench = sub.add_parser("bench", help="run a benchmark (results in bench/results/)")
-    bench.add_argument("name", choices=["health", "log-pipeline", "log-ingest", "log-search", "all"])
+    bench.add_argument("name", choices=["health", "log-pipeline", "log-ingest", "log-search", "sketch", "all"])
     bench.add_argument("bench_args", nargs="*", help="extra arguments for the benchmark")
     bench.set_defaults(fn=cmd_bench)
     args = parser.parse_args(argv)
