@@ -7,9 +7,6 @@ import json
 import time
 from typing import Any
 
-from log_buffer import LogBuffer
-from retention_job import apply_retention, last_retention_report
-from search import run_metrics, run_search, run_tail, shard_stub
 from workers import WorkerEntrypoint
 
 from edgewatch.errors import BadRequest, NotFound, ServiceUnavailable, Unprocessable
@@ -26,6 +23,9 @@ from edgewatch_cf.auth import ingest_scope_for, require_reader
 from edgewatch_cf.faults import enabled as faults_enabled
 from edgewatch_cf.faults import set_fault
 from edgewatch_cf.settings import stack_config
+from log_buffer import LogBuffer
+from retention_job import apply_retention, last_retention_report
+from search import run_metrics, run_search, run_tail, shard_stub
 
 __all__ = ["Default", "LogBuffer"]
 
@@ -53,10 +53,9 @@ async def _ingest(req: Incoming, fmt: str):
     for entry in batch.entries:
         check_service(scope, entry.service)
     sampler = Sampler(config.sampling)
-    scrubber = None
-    if config.scrubbing.enabled:
-        salt = str(getattr(req.env, "SCRUB_HASH_SALT", None) or "")
-        scrubber = Scrubber(rules_from_config(config.scrubbing, salt))
+    # Always a scrubber: with scrubbing disabled its rules still escape control characters.
+    salt = str(getattr(req.env, "SCRUB_HASH_SALT", None) or "")
+    scrubber = Scrubber(rules_from_config(config.scrubbing, salt))
     prepared = prepare(batch, sampler, scrubber, config.buffer.shards)
     batch_id = req.header("x-batch-id") or req.header("idempotency-key")
     if batch_id is not None and not (0 < len(batch_id) <= 128):

@@ -6,12 +6,11 @@ import json
 import time
 from typing import Any
 
-from search import shard_stub
-
 from edgewatch.logs.archive import PREFIX
 from edgewatch.logs.retention import RetentionPolicy, RetentionReport, verify
 from edgewatch_cf.bindings import KVPort, R2Port
 from edgewatch_cf.settings import stack_config
+from search import shard_stub
 
 REPORT_KEY = "logs:retention:last"
 DELETE_BATCH = 1000

@@ -1,14 +1,17 @@
 """Per-level sampling, deterministic per trace.
 
-Each entry draws a value u in [0, 1) from a hash of its trace id (else its request id, else its
-service, timestamp and message) and is kept iff u < the rate of its level. u depends on the trace
+Each entry draws a value u in [0, 1) from its trace id (a W3C/OpenTelemetry 32-hex trace id gives
+its own low 56 random bits, as OpenTelemetry's ratio sampler uses them; any other id is hashed),
+else a hash of its request id, else of its service, timestamp and message, and is kept iff u < the
+rate of its level. u depends on the trace
 alone, so whenever a trace's info line is kept at 0.1, its warn and error lines, sampled at rates
 of 0.1 or more, are kept too: a kept trace is never missing its more severe lines.
 
-The hash is BLAKE2b with an 8-byte digest from hashlib: built into CPython and Pyodide alike (not
-OpenSSL's), stable across processes, machines and versions (``hash()`` is salted per process), and
-uniform even over sequential ids such as "req-1", "req-2" (CRC-32 is linear and gives no such
-promise). It costs well under a microsecond per id, and each distinct id of a batch is hashed once.
+The hash (for ids that are not W3C trace ids) is BLAKE2b with an 8-byte digest from hashlib:
+built into CPython and Pyodide alike (not OpenSSL's), stable across processes, machines and
+versions (``hash()`` is salted per process), and uniform even over sequential ids such as
+"req-1", "req-2" (CRC-32 is linear and gives no such promise). It costs well under a microsecond
+per id, and each distinct id of a batch is hashed once.
 """
 
 from __future__ import annotations

@@ -414,15 +414,18 @@ class Scrubber:
         """Scrub the message and attributes in place; neutralize the service and the ids, which are
         otherwise kept as they are (user_id is an opaque id that search needs)."""
         entry.message = self._string(entry.message)
-        entry.service = neutralize(entry.service)
-        if entry.trace_id is not None:
-            entry.trace_id = neutralize(entry.trace_id)
-        if entry.span_id is not None:
-            entry.span_id = neutralize(entry.span_id)
-        if entry.request_id is not None:
-            entry.request_id = neutralize(entry.request_id)
-        if entry.user_id is not None:
-            entry.user_id = neutralize(entry.user_id)
+        # neutralize() inlined: ids are almost always printable, and this runs for every entry.
+        if not entry.service.isprintable():
+            entry.service = entry.service.translate(_NEUTRALIZE)
+        trace_id, span_id, request_id, user_id = entry.trace_id, entry.span_id, entry.request_id, entry.user_id
+        if trace_id is not None and not trace_id.isprintable():
+            entry.trace_id = trace_id.translate(_NEUTRALIZE)
+        if span_id is not None and not span_id.isprintable():
+            entry.span_id = span_id.translate(_NEUTRALIZE)
+        if request_id is not None and not request_id.isprintable():
+            entry.request_id = request_id.translate(_NEUTRALIZE)
+        if user_id is not None and not user_id.isprintable():
+            entry.user_id = user_id.translate(_NEUTRALIZE)
         if entry.attributes:
             entry.attributes = self._scrub_dict(entry.attributes, 0)
         return entry

@@ -220,7 +220,7 @@ def test_scrub_entry() -> None:
         message="login failed for bob@example.com from 203.0.113.7\n[fake] line",
         service="api\x1b[2J",
         trace_id="4bf92f35\n77b34da6",
-        span_id="00f067aa0ba902b7",
+        span_id="00f067aa\x070ba902b7",
         request_id="req-1\r",
         user_id="u-42\t",
         attributes={"password": "hunter2", "headers": {"Authorization": "Bearer x"}, "path": "/login", "n": 3},
@@ -230,7 +230,7 @@ def test_scrub_entry() -> None:
     assert entry.message == "login failed for [email] from ip:dcb837c401e1\\n[fake] line"
     assert entry.service == "api\\x1b[2J"
     assert entry.trace_id == "4bf92f35\\n77b34da6"
-    assert entry.span_id == "00f067aa0ba902b7"
+    assert entry.span_id == "00f067aa\\x070ba902b7"
     assert entry.request_id == "req-1\\r"
     assert entry.user_id == "u-42\\t"  # kept: an opaque id for search, only neutralized
     assert entry.attributes == {
