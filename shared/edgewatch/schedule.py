@@ -59,6 +59,7 @@ JOBS: dict[str, tuple[JobRef, ...]] = {
     DAILY: (
         JobRef("infra", "rollup_1d", "merge the day's hourly summaries into a daily availability report"),
         JobRef("logs", "retention", "delete archived logs older than their retention, then verify what is left"),
+        JobRef("monitoring", "metrics_rollup", "roll metric windows older than their retention into hourly windows"),
     ),
 }
 

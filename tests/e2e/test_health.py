@@ -13,6 +13,7 @@ EXPECTED_CHECKS = {
         "config": "config",
         "KV": "kv",
         "R2_BUCKET": "r2",
+        "METRICS_STORE": "durable_object",
         "LOGS": "service",
         "APM": "service",
         "INFRA": "service",

@@ -96,7 +96,15 @@ def test_logs_defines_the_log_buffer() -> None:
     assert "LogBuffer" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
-@pytest.mark.parametrize("concern", [c for c in CONCERNS if c not in ("security", "infra", "logs")])
+def test_monitoring_defines_the_metrics_store() -> None:
+    config = _load("monitoring")
+    assert config["durable_objects"]["bindings"] == [{"name": "METRICS_STORE", "class_name": "MetricsStore"}]
+    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["MetricsStore"]}]
+    tree = ast.parse((ROOT / "workers" / "monitoring" / "metrics_store.py").read_text())
+    assert "MetricsStore" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+@pytest.mark.parametrize("concern", [c for c in CONCERNS if c not in ("security", "infra", "logs", "monitoring")])
 def test_no_other_durable_objects(concern: str) -> None:
     config = _load(concern)
     assert "durable_objects" not in config

@@ -50,6 +50,7 @@ class Reply:
     body: Any
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bool = False  # body is already text (e.g. Prometheus exposition), sent as is
 
 
 Handler = Callable[[Incoming], Awaitable[Reply]]
@@ -132,6 +133,8 @@ class WorkerApp:
             return json_response(internal_error_body(request_id), 500)
         if method == "HEAD" or reply.status in (204, 304) or reply.body is None:
             return Response(None, status=reply.status, headers=reply.headers)
+        if reply.raw:
+            return Response(str(reply.body), status=reply.status, headers=reply.headers)
         return json_response(reply.body, reply.status, reply.headers)
 
     # -- health ---------------------------------------------------------------------------

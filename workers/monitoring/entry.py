@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from workers import WorkerEntrypoint
+
+from edgewatch.errors import Unprocessable
+from edgewatch.logs.ingest import check_content_type, decode_body
+from edgewatch.metrics.model import parse_points
+from edgewatch.metrics.otlp import otlp_metrics_response, parse_otlp_metrics
+from edgewatch.metrics.prometheus import CONTENT_TYPE, render
+from edgewatch_cf.auth import ingest_scope_for, require_reader
+from metrics_api import SHARDS, prometheus_families, query_metrics, store_points, store_stub
+from metrics_store import MetricsStore
+
+__all__ = ["Default", "MetricsStore"]
 
 from edgewatch.schedule import JOBS, SCHEDULES, cron_slug
 from edgewatch_cf.app import BindingSpec, Incoming, Reply, WorkerApp
@@ -15,9 +28,60 @@ from edgewatch_cf.settings import stack_config
 PEERS = ("logs", "apm", "infra", "alerts", "security")
 app = WorkerApp(
     "monitoring",
-    [BindingSpec("KV", "kv"), BindingSpec("R2_BUCKET", "r2")]
+    [BindingSpec("KV", "kv"), BindingSpec("R2_BUCKET", "r2"), BindingSpec("METRICS_STORE", "durable_object", "health")]
     + [BindingSpec(peer.upper(), "service", peer) for peer in PEERS],
 )
+JSON_TYPES = ("application/json",)
+
+
+async def _ingest_metrics(req: Incoming, otlp: bool) -> Reply:
+    scope = ingest_scope_for(req.env, req.header("authorization"))
+    check_content_type(req.header("content-type"), JSON_TYPES)
+    body = decode_body(bytes(await req.request.bytes()), req.header("content-encoding"), 5_000_000)
+    now = int(time.time() * 1000)
+    points, errors = parse_otlp_metrics(body, now) if otlp else parse_points(body, now)
+    if not points and errors:
+        raise Unprocessable(
+            f"all {len(errors)} metric points were rejected", details={"errors": [e.to_json() for e in errors[:10]]}
+        )
+    stored = await store_points(req.env, points, None if scope == "*" else scope)
+    if otlp:
+        return Reply(otlp_metrics_response(errors))
+    return Reply({"stored": stored, "rejected": len(errors), "errors": [e.to_json() for e in errors[:10]]}, 202)
+
+
+@app.route("POST", "/monitoring/metrics")
+async def ingest_metrics(req: Incoming) -> Reply:
+    return await _ingest_metrics(req, otlp=False)
+
+
+@app.route("POST", "/v1/metrics")
+async def ingest_otlp_metrics(req: Incoming) -> Reply:
+    return await _ingest_metrics(req, otlp=True)
+
+
+@app.route("GET", "/monitoring/metrics")
+async def get_metrics(req: Incoming) -> Reply:
+    require_reader(req.env, req.header("authorization"))
+    return Reply(await query_metrics(req.env, req.query, int(time.time() * 1000)))
+
+
+@app.route("GET", "/metrics")
+async def prometheus(req: Incoming) -> Reply:
+    require_reader(req.env, req.header("authorization"))
+    text = render(await prometheus_families(req.env, int(time.time() * 1000)))
+    return Reply(text, 200, {"content-type": CONTENT_TYPE}, raw=True)
+
+
+@app.job("metrics_rollup")
+async def metrics_rollup(env, scheduled_ms):
+    config = stack_config(env).monitoring.metrics
+    older = int(scheduled_ms) - config.collection.retention_ms
+    results = await asyncio.gather(
+        *(store_stub(env, s).rollup(config.aggregation.window_ms, older) for s in range(SHARDS))
+    )
+    decoded = [json.loads(str(r)) for r in results]
+    return {"rolled_windows": sum(d["rolled_windows"] for d in decoded), "older_than_ms": older}
 
 
 @app.route("GET", "/monitoring/cron")
