@@ -20,7 +20,7 @@ from workers import Response
 
 from edgewatch import __version__
 from edgewatch.config import ConfigError
-from edgewatch.errors import ApiError, internal_error_body
+from edgewatch.errors import ApiError, PayloadTooLarge, internal_error_body
 from edgewatch.health import CheckResult, HealthReport
 from edgewatch.routing import Router
 from edgewatch.services import BY_CONCERN, service
@@ -44,6 +44,18 @@ class Incoming:
         value = self.request.headers.get(name)
         return None if value is None else str(value)
 
+    async def body(self, max_bytes: int) -> bytes:
+        """The raw body; over max_bytes is a 413. A body declared far larger (over 4x) is refused
+        before it is read, to protect the isolate's memory; a moderately larger one is read first so
+        that simple clients, still sending, can read the 413."""
+        declared = self.header("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > 4 * max_bytes:
+            raise PayloadTooLarge(f"body of {declared} bytes exceeds the limit of {max_bytes}")
+        data = bytes(await self.request.bytes())
+        if len(data) > max_bytes:
+            raise PayloadTooLarge(f"body of {len(data)} bytes exceeds the limit of {max_bytes}")
+        return data
+
 
 @dataclass
 class Reply:
@@ -62,6 +74,14 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     merged = {"content-type": "application/json; charset=utf-8", "cache-control": "no-store"}
     merged.update(headers or {})
     return Response(json.dumps(body, separators=(",", ":"), default=str), status=status, headers=merged)
+
+
+def _respond(method: str, reply: Reply) -> Response:
+    if method == "HEAD" or reply.status in (204, 304) or reply.body is None:
+        return Response(None, status=reply.status, headers=reply.headers)
+    if reply.raw:
+        return Response(str(reply.body), status=reply.status, headers=reply.headers)
+    return json_response(reply.body, reply.status, reply.headers)
 
 
 @dataclass(frozen=True)
@@ -112,7 +132,7 @@ class WorkerApp:
                 dict(parse_qsl(parts.query, keep_blank_values=True)),
                 match.params,
             )
-            reply = await match.handler(incoming)
+            return _respond(method, await match.handler(incoming))
         except ApiError as exc:
             return json_response(exc.body(), exc.status, exc.headers)
         except ConfigError as exc:
@@ -131,11 +151,6 @@ class WorkerApp:
                 error=f"{type(exc).__name__}: {exc}",
             )
             return json_response(internal_error_body(request_id), 500)
-        if method == "HEAD" or reply.status in (204, 304) or reply.body is None:
-            return Response(None, status=reply.status, headers=reply.headers)
-        if reply.raw:
-            return Response(str(reply.body), status=reply.status, headers=reply.headers)
-        return json_response(reply.body, reply.status, reply.headers)
 
     # -- health ---------------------------------------------------------------------------
     async def check_binding(self, env: Any, spec: BindingSpec) -> CheckResult:

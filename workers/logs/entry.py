@@ -40,8 +40,8 @@ async def _ingest(req: Incoming, fmt: str):
     config = stack_config(req.env).monitoring.logging
     scope = ingest_scope_for(req.env, req.header("authorization"))
     check_content_type(req.header("content-type"), ("application/json",) if fmt != "native" else JSON_TYPES)
-    raw = await req.request.bytes()
-    body = decode_body(bytes(raw), req.header("content-encoding"), config.ingest.max_body_bytes)
+    raw = await req.body(config.ingest.max_body_bytes)
+    body = decode_body(raw, req.header("content-encoding"), config.ingest.max_body_bytes)
     now = int(time.time() * 1000)
     default_service = None if scope == "*" else scope
     if fmt == "otlp":

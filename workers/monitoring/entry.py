@@ -32,12 +32,13 @@ app = WorkerApp(
     + [BindingSpec(peer.upper(), "service", peer) for peer in PEERS],
 )
 JSON_TYPES = ("application/json",)
+MAX_METRICS_BODY = 5_000_000
 
 
 async def _ingest_metrics(req: Incoming, otlp: bool) -> Reply:
     scope = ingest_scope_for(req.env, req.header("authorization"))
     check_content_type(req.header("content-type"), JSON_TYPES)
-    body = decode_body(bytes(await req.request.bytes()), req.header("content-encoding"), 5_000_000)
+    body = decode_body(await req.body(MAX_METRICS_BODY), req.header("content-encoding"), MAX_METRICS_BODY)
     now = int(time.time() * 1000)
     points, errors = parse_otlp_metrics(body, now) if otlp else parse_points(body, now)
     if not points and errors:
