@@ -60,6 +60,7 @@ JOBS: dict[str, tuple[JobRef, ...]] = {
         JobRef("infra", "rollup_1d", "merge the day's hourly summaries into a daily availability report"),
         JobRef("logs", "retention", "delete archived logs older than their retention, then verify what is left"),
         JobRef("monitoring", "metrics_rollup", "roll metric windows older than their retention into hourly windows"),
+        JobRef("monitoring", "vitals_retention", "delete Web Vitals reports older than 30 days"),
     ),
 }
 

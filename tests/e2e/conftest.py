@@ -18,6 +18,7 @@ from tests.support.sink import Sink
 INGEST_TOKEN = "test-ingest-token-0001"
 SERVICE_TOKEN = "checkout-token-000001"
 READ_TOKEN = "test-read-token-000001"
+ALLOWED_ORIGIN = "https://pitchey.example"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,6 +56,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink) -> Iterat
             "SENTRY_DSN": f"http://public@127.0.0.1:{url.rsplit(':', 1)[1]}/sentry/1",
             "LOG_INGEST_TOKENS": json.dumps({INGEST_TOKEN: "*", SERVICE_TOKEN: "checkout"}),
             "READ_TOKENS": READ_TOKEN,
+            "VITALS_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
         },
     )
     running.start()

@@ -14,6 +14,7 @@ EXPECTED_CHECKS = {
         "KV": "kv",
         "R2_BUCKET": "r2",
         "METRICS_STORE": "durable_object",
+        "VITALS_STORE": "durable_object",
         "LOGS": "service",
         "APM": "service",
         "INFRA": "service",

@@ -51,7 +51,7 @@ def test_five_schedules() -> None:
         (EVERY_5_MINUTES, ["infra.probe_storage"]),
         (EVERY_15_MINUTES, ["infra.rollup_15m"]),
         (HOURLY, ["infra.rollup_1h", "logs.flush"]),
-        (DAILY, ["infra.rollup_1d", "logs.retention", "monitoring.metrics_rollup"]),
+        (DAILY, ["infra.rollup_1d", "logs.retention", "monitoring.metrics_rollup", "monitoring.vitals_retention"]),
     ],
 )
 def test_plan(cron: str, jobs: list[str]) -> None:

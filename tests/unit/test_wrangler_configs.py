@@ -98,8 +98,11 @@ def test_logs_defines_the_log_buffer() -> None:
 
 def test_monitoring_defines_the_metrics_store() -> None:
     config = _load("monitoring")
-    assert config["durable_objects"]["bindings"] == [{"name": "METRICS_STORE", "class_name": "MetricsStore"}]
-    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["MetricsStore"]}]
+    assert config["durable_objects"]["bindings"] == [
+        {"name": "METRICS_STORE", "class_name": "MetricsStore"},
+        {"name": "VITALS_STORE", "class_name": "VitalsStore"},
+    ]
+    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["MetricsStore", "VitalsStore"]}]
     tree = ast.parse((ROOT / "workers" / "monitoring" / "metrics_store.py").read_text())
     assert "MetricsStore" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 

@@ -13,11 +13,17 @@ from edgewatch.logs.ingest import check_content_type, decode_body
 from edgewatch.metrics.model import parse_points
 from edgewatch.metrics.otlp import otlp_metrics_response, parse_otlp_metrics
 from edgewatch.metrics.prometheus import CONTENT_TYPE, render
+from edgewatch.vitals import parse_beacons
 from edgewatch_cf.auth import ingest_scope_for, require_reader
 from metrics_api import SHARDS, prometheus_families, query_metrics, store_points, store_stub
 from metrics_store import MetricsStore
+from vitals_api import RETENTION_MS as VITALS_RETENTION_MS
+from vitals_api import SHARDS as VITALS_SHARDS
+from vitals_api import cors_headers, preflight_headers, query_vitals, store_samples
+from vitals_api import store_stub as vitals_stub
+from vitals_store import VitalsStore
 
-__all__ = ["Default", "MetricsStore"]
+__all__ = ["Default", "MetricsStore", "VitalsStore"]
 
 from edgewatch.schedule import JOBS, SCHEDULES, cron_slug
 from edgewatch_cf.app import BindingSpec, Incoming, Reply, WorkerApp
@@ -28,11 +34,17 @@ from edgewatch_cf.settings import stack_config
 PEERS = ("logs", "apm", "infra", "alerts", "security")
 app = WorkerApp(
     "monitoring",
-    [BindingSpec("KV", "kv"), BindingSpec("R2_BUCKET", "r2"), BindingSpec("METRICS_STORE", "durable_object", "health")]
+    [
+        BindingSpec("KV", "kv"),
+        BindingSpec("R2_BUCKET", "r2"),
+        BindingSpec("METRICS_STORE", "durable_object", "health"),
+        BindingSpec("VITALS_STORE", "durable_object", "health"),
+    ]
     + [BindingSpec(peer.upper(), "service", peer) for peer in PEERS],
 )
 JSON_TYPES = ("application/json",)
 MAX_METRICS_BODY = 5_000_000
+MAX_VITALS_BODY = 64_000
 
 
 async def _ingest_metrics(req: Incoming, otlp: bool) -> Reply:
@@ -72,6 +84,43 @@ async def prometheus(req: Incoming) -> Reply:
     require_reader(req.env, req.header("authorization"))
     text = render(await prometheus_families(req.env, int(time.time() * 1000)))
     return Reply(text, 200, {"content-type": CONTENT_TYPE}, raw=True)
+
+
+@app.route("POST", "/monitoring/vitals")
+async def ingest_vitals(req: Incoming) -> Reply:
+    """Beacons from browsers (fetch or navigator.sendBeacon): public, guarded by CORS and limits."""
+    headers = cors_headers(req.env, req.header("origin"))
+    check_content_type(req.header("content-type"), ("application/json", "text/plain"))
+    body = decode_body(await req.body(MAX_VITALS_BODY), req.header("content-encoding"), MAX_VITALS_BODY)
+    thresholds = stack_config(req.env).web_vitals
+    samples, errors = parse_beacons(body, int(time.time() * 1000), thresholds, req.header("user-agent"))
+    if not samples and errors:
+        raise Unprocessable(
+            f"all {len(errors)} beacons were rejected",
+            details={"errors": [e.to_json() for e in errors[:10]]},
+            headers=headers,
+        )
+    stored = await store_samples(req.env, samples)
+    body_out = {"stored": stored, "rejected": len(errors), "errors": [e.to_json() for e in errors[:10]]}
+    return Reply(body_out, 202, headers)
+
+
+@app.route("OPTIONS", "/monitoring/vitals")
+async def vitals_preflight(req: Incoming) -> Reply:
+    return Reply(None, 204, preflight_headers(req.env, req.header("origin")))
+
+
+@app.route("GET", "/monitoring/vitals")
+async def get_vitals(req: Incoming) -> Reply:
+    require_reader(req.env, req.header("authorization"))
+    return Reply(await query_vitals(req.env, req.query, int(time.time() * 1000)))
+
+
+@app.job("vitals_retention")
+async def vitals_retention(env, scheduled_ms):
+    cutoff = int(scheduled_ms) - VITALS_RETENTION_MS
+    removed = await asyncio.gather(*(vitals_stub(env, s).forget_before(cutoff) for s in range(VITALS_SHARDS)))
+    return {"removed": sum(int(n) for n in removed), "cutoff_ms": cutoff}
 
 
 @app.job("metrics_rollup")
