@@ -265,7 +265,7 @@ def any_value(value: Any, depth: int) -> Any:
             raise EntryError(f"stringValue must be a string, not {json_type(text)}")
         return text
     if (number := get("intValue")) is not None:
-        return _int64(number)
+        return int64(number)
     if (flag := get("boolValue")) is not None:
         if type(flag) is not bool:
             raise EntryError(f"boolValue must be true or false, not {show(flag)}")
@@ -305,19 +305,21 @@ def _array_values(values: Any) -> list[Any]:
     return values
 
 
-def _int64(value: Any) -> int:
+def int64(value: Any, field: str = "intValue") -> int:
+    """An OTLP/JSON 64-bit integer, given as a decimal string (the proto3 JSON mapping) or a number."""
     number: int
     kind = type(value)
     if kind is int:
         number = value
     elif kind is str and value.isascii() and (value.isdigit() or (value[:1] == "-" and value[1:].isdigit())):
-        number = int(value) if len(value) <= 20 else _INT64_MAX + 1
+        # A longer digit string cannot fit in 64 bits (save leading zeros): refuse it unparsed.
+        number = int(value) if len(value) <= 25 else _INT64_MAX + 1
     elif kind is float and value.is_integer():
         number = int(value)
     else:
-        raise EntryError(f"intValue must be a 64-bit integer (a decimal string or a number), not {show(value)}")
+        raise EntryError(f"{field} must be a 64-bit integer (a decimal string or a number), not {show(value)}")
     if not _INT64_MIN <= number <= _INT64_MAX:
-        raise EntryError(f"intValue {show(value)} does not fit in 64 bits")
+        raise EntryError(f"{field} {show(value)} does not fit in 64 bits")
     return number
 
 

@@ -49,7 +49,7 @@ from typing import Any
 from ..errors import BadRequest, PayloadTooLarge
 from ..logs.entry import LineError
 from ..logs.ingest import EntryError, clean_service, decode_text, json_type, may_hold_surrogates, parse_json, show
-from ..logs.otlp import key_values
+from ..logs.otlp import int64, key_values
 from .model import (
     MAX_LABEL_VALUE_CHARS,
     MAX_LABELS,
@@ -67,7 +67,6 @@ _TEMPORALITY_NAMES = {"AGGREGATION_TEMPORALITY_DELTA": DELTA, "AGGREGATION_TEMPO
 _DATA_FIELDS = ("gauge", "sum", "histogram", "exponentialHistogram", "summary")
 _FLAG_NO_RECORDED_VALUE = 1
 _MAX_UINT64 = 2**64 - 1
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _ERRORS_IN_MESSAGE = 5
 
 _invalid_metric_chars = re.compile(r"[^a-zA-Z0-9_:]").sub
@@ -429,7 +428,7 @@ def _number_value(point: dict[str, Any]) -> float:
     if as_int is not None:
         if as_double is not None:
             raise EntryError("a data point holds one of asInt and asDouble, not both")
-        return float(_int64(as_int))
+        return float(int64(as_int, "asInt"))
     if as_double is not None:
         return _double(as_double, "asDouble")
     raise EntryError("a number data point needs asInt or asDouble")
@@ -458,22 +457,6 @@ def _uint64(value: Any, field: str) -> int:
         )
     if not 0 <= number <= _MAX_UINT64:
         raise EntryError(f"{field} {show(value)} is out of range for an unsigned 64-bit integer")
-    return number
-
-
-def _int64(value: Any) -> int:
-    number: int
-    kind = type(value)
-    if kind is int:
-        number = value
-    elif kind is str and value.isascii() and (value.isdigit() or (value[:1] == "-" and value[1:].isdigit())):
-        number = int(value) if len(value) <= 21 else _INT64_MAX + 1
-    elif kind is float and value.is_integer():
-        number = int(value)
-    else:
-        raise EntryError(f"asInt must be a 64-bit integer (a decimal string or a number), not {show(value)}")
-    if not _INT64_MIN <= number <= _INT64_MAX:
-        raise EntryError(f"asInt {show(value)} does not fit in 64 bits")
     return number
 
 
