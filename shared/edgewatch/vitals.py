@@ -37,7 +37,16 @@ from typing import Any, Literal, cast
 from .config import Threshold, VitalName, WebVitalsThresholds
 from .errors import BadRequest, PayloadTooLarge
 from .logs.entry import MAX_ID_CHARS, LineError
-from .logs.ingest import EntryError, decode_text, epoch_ms, json_type, may_hold_surrogates, parse_json, show
+from .logs.ingest import (
+    EntryError,
+    batch_items,
+    decode_text,
+    epoch_ms,
+    json_type,
+    may_hold_surrogates,
+    parse_json,
+    show,
+)
 
 Rating = Literal["good", "needs-improvement", "poor"]
 Device = Literal["mobile", "tablet", "desktop", "unknown"]
@@ -216,16 +225,7 @@ def parse_beacons(
 
 
 def _items(data: Any) -> list[Any]:
-    if type(data) is list:
-        return data
-    if type(data) is dict:
-        if "metrics" in data and "name" not in data:
-            metrics = data["metrics"]
-            if type(metrics) is not list:
-                raise BadRequest(f"metrics must be an array of web vitals, not {json_type(metrics)}")
-            return metrics
-        return [data]
-    raise BadRequest(f'body must be a JSON object, an array of objects or {{"metrics": [...]}}, not {json_type(data)}')
+    return batch_items(data, "web vitals")
 
 
 def _sample(

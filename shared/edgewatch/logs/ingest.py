@@ -187,6 +187,23 @@ def show(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def batch_items(data: Any, what: str) -> list[Any]:
+    """The items of a batch body: a JSON array, {"metrics": [...]}, or one object (a batch of one).
+
+    Shared by the metric and Web Vitals parsers; ``what`` names the items in the error message.
+    """
+    if type(data) is list:
+        return data
+    if type(data) is dict:
+        if "metrics" in data and "name" not in data:
+            metrics = data["metrics"]
+            if type(metrics) is not list:
+                raise BadRequest(f"metrics must be an array of {what}, not {json_type(metrics)}")
+            return metrics
+        return [data]
+    raise BadRequest(f'body must be a JSON object, an array of objects or {{"metrics": [...]}}, not {json_type(data)}')
+
+
 def json_type(value: object) -> str:
     if value is None:
         return "null"

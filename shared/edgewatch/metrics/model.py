@@ -39,6 +39,7 @@ from ..logs.ingest import (
     MAX_TS_MS,
     SECONDS_BELOW,
     EntryError,
+    batch_items,
     decode_text,
     epoch_ms,
     json_type,
@@ -187,17 +188,7 @@ def parse_points(body: bytes, now_ms: int, max_points: int = 10_000) -> tuple[li
 
 
 def _items(data: Any) -> list[Any]:
-    kind = type(data)
-    if kind is list:
-        return data  # type: ignore[no-any-return]
-    if kind is dict:
-        if "metrics" in data and "name" not in data:
-            metrics = data["metrics"]
-            if type(metrics) is not list:
-                raise BadRequest(f"metrics must be an array of metric objects, not {json_type(metrics)}")
-            return metrics
-        return [data]
-    raise BadRequest(f'body must be a JSON object, an array of objects or {{"metrics": [...]}}, not {json_type(data)}')
+    return batch_items(data, "metric objects")
 
 
 def _add_points(item: Any, now_ms: int, check: bool, out: list[Point]) -> None:
