@@ -93,20 +93,21 @@ _Group = tuple[str, dict[str, Any], str | None, list[Any]]
 def _record_groups(request: dict[str, Any]) -> list[_Group]:
     """(service, attributes shared by the records, why they are all rejected or None, records)."""
     groups: list[_Group] = []
-    for i, resource_logs in enumerate(_array(request.get("resourceLogs"), "resourceLogs")):
+    for i, resource_logs in enumerate(envelope_array(request.get("resourceLogs"), "resourceLogs")):
         path = f"resourceLogs[{i}]"
-        _object(resource_logs, path)
+        envelope_object(resource_logs, path)
         service, shared, problem = _resource(resource_logs.get("resource"), path)
-        for j, scope_logs in enumerate(_array(resource_logs.get("scopeLogs"), f"{path}.scopeLogs")):
+        for j, scope_logs in enumerate(envelope_array(resource_logs.get("scopeLogs"), f"{path}.scopeLogs")):
             scope_path = f"{path}.scopeLogs[{j}]"
-            _object(scope_logs, scope_path)
-            records = _array(scope_logs.get("logRecords"), f"{scope_path}.logRecords")
+            envelope_object(scope_logs, scope_path)
+            records = envelope_array(scope_logs.get("logRecords"), f"{scope_path}.logRecords")
             if records:
                 groups.append((service, _with_scope(shared, scope_logs.get("scope"), scope_path), problem, records))
     return groups
 
 
-def _array(value: Any, path: str) -> list[Any]:
+def envelope_array(value: Any, path: str) -> list[Any]:
+    """An OTLP envelope list (resourceLogs, scopeMetrics, ...): missing is empty, any other type a 400."""
     if value is None:
         return []
     if type(value) is not list:
@@ -114,7 +115,7 @@ def _array(value: Any, path: str) -> list[Any]:
     return value
 
 
-def _object(value: Any, path: str) -> None:
+def envelope_object(value: Any, path: str) -> None:
     if type(value) is not dict:
         raise BadRequest(f"{path} must be an object, not {json_type(value)}")
 
@@ -122,7 +123,7 @@ def _object(value: Any, path: str) -> None:
 def _resource(resource: Any, path: str) -> tuple[str, dict[str, Any], str | None]:
     if resource is None:
         return UNKNOWN_SERVICE, {}, None
-    _object(resource, f"{path}.resource")
+    envelope_object(resource, f"{path}.resource")
     try:
         attributes = key_values(resource.get("attributes"), 1)
     except EntryError as exc:
@@ -139,7 +140,7 @@ def _resource(resource: Any, path: str) -> tuple[str, dict[str, Any], str | None
 def _with_scope(shared: dict[str, Any], scope: Any, path: str) -> dict[str, Any]:
     if scope is None:
         return shared
-    _object(scope, f"{path}.scope")
+    envelope_object(scope, f"{path}.scope")
     name, version = scope.get("name"), scope.get("version")
     if not (type(name) is str and name) and not (type(version) is str and version):
         return shared

@@ -49,7 +49,7 @@ from typing import Any
 from ..errors import BadRequest, PayloadTooLarge
 from ..logs.entry import LineError
 from ..logs.ingest import EntryError, clean_service, decode_text, json_type, may_hold_surrogates, parse_json, show
-from ..logs.otlp import int64, key_values
+from ..logs.otlp import envelope_array, envelope_object, int64, key_values
 from .model import (
     MAX_LABEL_VALUE_CHARS,
     MAX_LABELS,
@@ -125,16 +125,16 @@ def otlp_metrics_response(errors: list[LineError]) -> dict[str, Any]:
 
 def _groups(request: dict[str, Any]) -> list[_Group]:
     groups: list[_Group] = []
-    for i, resource_metrics in enumerate(_array(request.get("resourceMetrics"), "resourceMetrics")):
+    for i, resource_metrics in enumerate(envelope_array(request.get("resourceMetrics"), "resourceMetrics")):
         path = f"resourceMetrics[{i}]"
-        _object(resource_metrics, path)
+        envelope_object(resource_metrics, path)
         service = _service(resource_metrics.get("resource"), path)
-        for j, scope_metrics in enumerate(_array(resource_metrics.get("scopeMetrics"), f"{path}.scopeMetrics")):
+        for j, scope_metrics in enumerate(envelope_array(resource_metrics.get("scopeMetrics"), f"{path}.scopeMetrics")):
             scope_path = f"{path}.scopeMetrics[{j}]"
-            _object(scope_metrics, scope_path)
-            for k, metric in enumerate(_array(scope_metrics.get("metrics"), f"{scope_path}.metrics")):
+            envelope_object(scope_metrics, scope_path)
+            for k, metric in enumerate(envelope_array(scope_metrics.get("metrics"), f"{scope_path}.metrics")):
                 metric_path = f"{scope_path}.metrics[{k}]"
-                _object(metric, metric_path)
+                envelope_object(metric, metric_path)
                 present = [field for field in _DATA_FIELDS if metric.get(field) is not None]
                 if len(present) > 1:
                     raise BadRequest(f"{metric_path} has {' and '.join(present)}; a metric holds exactly one")
@@ -142,31 +142,18 @@ def _groups(request: dict[str, Any]) -> list[_Group]:
                     continue  # no data (or a kind this version of OTLP does not know): nothing to take
                 field = present[0]
                 data = metric[field]
-                _object(data, f"{metric_path}.{field}")
-                points = _array(data.get("dataPoints"), f"{metric_path}.{field}.dataPoints")
+                envelope_object(data, f"{metric_path}.{field}")
+                points = envelope_array(data.get("dataPoints"), f"{metric_path}.{field}.dataPoints")
                 if points:
                     name, problem = _metric_name(metric.get("name"))
                     groups.append((service, name, problem or _data_problem(field, data), field, data, points))
     return groups
 
 
-def _array(value: Any, path: str) -> list[Any]:
-    if value is None:
-        return []
-    if type(value) is not list:
-        raise BadRequest(f"{path} must be an array, not {json_type(value)}")
-    return value
-
-
-def _object(value: Any, path: str) -> None:
-    if type(value) is not dict:
-        raise BadRequest(f"{path} must be an object, not {json_type(value)}")
-
-
 def _service(resource: Any, path: str) -> str | None:
     if resource is None:
         return None
-    _object(resource, f"{path}.resource")
+    envelope_object(resource, f"{path}.resource")
     attributes = resource.get("attributes")
     if type(attributes) is not list:
         return None
