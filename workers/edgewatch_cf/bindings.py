@@ -78,6 +78,17 @@ class R2Port:
         return KeyPage(keys, str(_field(result, "cursor")) if truncated else None)
 
 
+def named_stub(namespace: Any, name: str) -> Any:
+    """The stub of the Durable Object with this name in a namespace binding."""
+    return namespace.get(namespace.idFromName(name))
+
+
+async def storage_round_trip(ctx: Any, token: str) -> str:
+    """A Durable Object's side of the health probe: write a value to its storage and read it back."""
+    await ctx.storage.put("probe", str(token))
+    return str(await ctx.storage.get("probe"))
+
+
 def _elapsed_ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000
 
@@ -119,7 +130,7 @@ async def probe_durable_object(name: str, namespace: Any, object_name: str) -> C
     """Call the object's `probe` RPC method, which writes and reads its own storage."""
     start = time.perf_counter()
     try:
-        stub = namespace.get(namespace.idFromName(object_name))
+        stub = named_stub(namespace, object_name)
         token = uuid.uuid4().hex
         back = await stub.probe(token)
         if str(back) != token:

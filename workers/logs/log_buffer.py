@@ -16,11 +16,12 @@ from typing import Any
 
 from workers import DurableObject
 
+from edgewatch.durations import parse_duration_ms
 from edgewatch.health import describe_error
 from edgewatch.logs.archive import ObjectSummary, build_object, hour_start
 from edgewatch.logs.entry import LogEntry
 from edgewatch.logs.query import Query
-from edgewatch_cf.bindings import R2Port
+from edgewatch_cf.bindings import R2Port, storage_round_trip
 from edgewatch_cf.console import Console
 from edgewatch_cf.faults import take_fault
 from edgewatch_cf.settings import stack_config
@@ -80,9 +81,7 @@ class LogBuffer(DurableObject):
         self.console = Console("pitchey-logs/LogBuffer")
 
     async def probe(self, token: str) -> str:
-        """Health round trip through this object's SQLite storage."""
-        self._set_stat("probe", token)
-        return self._stat("probe")
+        return await storage_round_trip(self.ctx, token)
 
     # -- small helpers -----------------------------------------------------------------------
     def _rows(self, query: str, *params: Any) -> list[dict[str, Any]]:
@@ -98,6 +97,13 @@ class LogBuffer(DurableObject):
             name,
             str(value),
         )
+
+    def _open_rows(self) -> dict[str, Any]:
+        """Count, bytes and oldest arrival of the entries not yet archived."""
+        return self._rows(
+            "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, min(arrived_at) AS first"
+            " FROM entries WHERE archived_at IS NULL"
+        )[0]
 
     def _shard(self) -> int:
         return int(self._stat("shard", "0"))
@@ -122,18 +128,13 @@ class LogBuffer(DurableObject):
 
     async def _schedule(self, now: int) -> None:
         config = stack_config(self.env).monitoring.logging.buffer
-        open_rows = self._rows(
-            "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, min(arrived_at) AS first"
-            " FROM entries WHERE archived_at IS NULL"
-        )[0]
+        open_rows = self._open_rows()
         if not open_rows["n"]:
             return
         if open_rows["n"] >= config.max_entries or open_rows["b"] >= config.max_bytes:
             await self.ctx.storage.setAlarm(now)
             return
         if await self.ctx.storage.getAlarm() is None:
-            from edgewatch.durations import parse_duration_ms
-
             await self.ctx.storage.setAlarm(int(open_rows["first"]) + parse_duration_ms(config.max_age))
 
     async def alarm(self, info: Any = None) -> None:
@@ -276,10 +277,7 @@ class LogBuffer(DurableObject):
         return len(keys)
 
     async def stats(self) -> str:
-        open_rows = self._rows(
-            "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, min(arrived_at) AS first"
-            " FROM entries WHERE archived_at IS NULL"
-        )[0]
+        open_rows = self._open_rows()
         objects = self._rows(
             "SELECT count(*) AS n, coalesce(sum(count), 0) AS entries, coalesce(sum(raw_bytes), 0) AS raw,"
             " coalesce(sum(stored_bytes), 0) AS stored FROM objects"

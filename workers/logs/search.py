@@ -12,7 +12,7 @@ from edgewatch.errors import Unprocessable
 from edgewatch.logs.archive import decode_lines
 from edgewatch.logs.entry import LogEntry
 from edgewatch.logs.query import Cursor, parse_query, parse_time, sort_key
-from edgewatch_cf.bindings import R2Port
+from edgewatch_cf.bindings import R2Port, named_stub
 from edgewatch_cf.settings import stack_config
 
 SCAN_CONCURRENCY = 4
@@ -20,8 +20,7 @@ MINUTE_MS = 60_000
 
 
 def shard_stub(env: Any, shard: int) -> Any:
-    namespace = env.LOG_BUFFER
-    return namespace.get(namespace.idFromName(f"logs-shard-{shard}"))
+    return named_stub(env.LOG_BUFFER, f"logs-shard-{shard}")
 
 
 def _shards(env: Any) -> int:

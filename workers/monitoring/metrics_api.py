@@ -12,6 +12,7 @@ from edgewatch.logs.query import parse_time
 from edgewatch.metrics.model import Point, parse_series_key, series_key
 from edgewatch.metrics.prometheus import Family, Sample
 from edgewatch.metrics.windows import Window, bucket, check_agg
+from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.settings import stack_config
 from metrics_store import group_by_shard
 
@@ -21,8 +22,7 @@ MAX_STEPS = 2000
 
 
 def store_stub(env: Any, shard: int) -> Any:
-    namespace = env.METRICS_STORE
-    return namespace.get(namespace.idFromName(f"metrics-shard-{shard}"))
+    return named_stub(env.METRICS_STORE, f"metrics-shard-{shard}")
 
 
 def window_ms(env: Any) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from workers import DurableObject
 
 from edgewatch.metrics.windows import Window, window_start
+from edgewatch_cf.bindings import storage_round_trip
 
 HOUR_MS = 3_600_000
 ROLLUP_KEEP_MS = 90 * 86_400_000
@@ -43,11 +44,7 @@ class MetricsStore(DurableObject):
         return list(self.sql.exec(query, *params).toArray())
 
     async def probe(self, token: str) -> str:
-        self.sql.exec("CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, token TEXT)")
-        self.sql.exec(
-            "INSERT INTO probe (id, token) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET token = excluded.token", token
-        )
-        return str(self._rows("SELECT token FROM probe WHERE id = 1")[0]["token"])
+        return await storage_round_trip(self.ctx, token)
 
     async def append(self, size_ms: int, payload: str) -> int:
         """payload: JSON list of [series, name, kind, value, ts, weight]."""

@@ -11,6 +11,7 @@ from typing import Any
 from edgewatch.errors import Forbidden, ServiceUnavailable, Unprocessable
 from edgewatch.logs.query import parse_time
 from edgewatch.vitals import VitalSample, dedupe, rate
+from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.settings import stack_config
 from vitals_store import summarize
 
@@ -20,8 +21,7 @@ NAMES = ("CLS", "FCP", "FID", "INP", "LCP", "TTFB")
 
 
 def store_stub(env: Any, shard: int) -> Any:
-    namespace = env.VITALS_STORE
-    return namespace.get(namespace.idFromName(f"vitals-shard-{shard}"))
+    return named_stub(env.VITALS_STORE, f"vitals-shard-{shard}")
 
 
 def allowed_origins(env: Any) -> list[str]:

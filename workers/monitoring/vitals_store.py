@@ -14,6 +14,7 @@ from typing import Any
 from workers import DurableObject
 
 from edgewatch.vitals import distribution, p75
+from edgewatch_cf.bindings import storage_round_trip
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS vitals (id TEXT NOT NULL, name TEXT NOT NULL, route TEXT NOT NULL,"
@@ -41,9 +42,7 @@ class VitalsStore(DurableObject):
             self.sql.exec(statement)
 
     async def probe(self, token: str) -> str:
-        """Health round trip through this object's transactional storage."""
-        await self.ctx.storage.put("probe", str(token))
-        return str(await self.ctx.storage.get("probe"))
+        return await storage_round_trip(self.ctx, token)
 
     async def put(self, rows_json: str) -> int:
         """rows: [id, name, route, device, value, rating, ts, navigation_type, user_id, attribution_json]."""

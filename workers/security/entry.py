@@ -5,6 +5,7 @@ from __future__ import annotations
 from workers import DurableObject, WorkerEntrypoint
 
 from edgewatch_cf.app import BindingSpec, WorkerApp
+from edgewatch_cf.bindings import storage_round_trip
 
 app = WorkerApp("security", [BindingSpec("KV", "kv"), BindingSpec("RATE_LIMITER", "durable_object", "health")])
 
@@ -13,9 +14,7 @@ class RateLimiter(DurableObject):
     """Holds rate-limit counters for one identifier shard in its transactional storage."""
 
     async def probe(self, token):
-        """Health round trip: write a value to this object's storage and read it back."""
-        await self.ctx.storage.put("probe", str(token))
-        return await self.ctx.storage.get("probe")
+        return await storage_round_trip(self.ctx, token)
 
 
 class Default(WorkerEntrypoint):
