@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .durations import parse_duration_ms
 
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 METHODS = ("GET", "HEAD", "POST")
 MAX_TIMEOUT_MS = 30_000
+MIN_INTERVAL_MS = 60_000  # the runner is driven by the */1 cron
+MAX_INTERVAL_MS = 86_400_000
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _DETAIL_MAX = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -41,15 +44,46 @@ class CheckSpec:
     degraded_ms: int = 2_000
     retries_before_down: int = 2
     retries_before_up: int = 1
+    interval_ms: int = 60_000
+    name: str | None = None
 
     @property
     def failures_to_go_down(self) -> int:
         return self.retries_before_down + 1
 
+    def to_json(self, *, redact: bool = False) -> dict[str, Any]:
+        """camelCase JSON that ``check_spec_from_json`` reads back; ``redact`` hides header values."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "url": self.url,
+            "method": self.method,
+            "headers": {k: "[redacted]" if redact else v for k, v in self.headers},
+            "expectedStatus": list(self.expected_status),
+            "keyword": self.keyword,
+            "keywordMustExist": self.keyword_must_exist,
+            "timeoutMs": self.timeout_ms,
+            "degradedMs": self.degraded_ms,
+            "retriesBeforeDown": self.retries_before_down,
+            "retriesBeforeUp": self.retries_before_up,
+            "intervalMs": self.interval_ms,
+        }
+
+
+class Thresholds(Protocol):
+    """What ``advance`` needs from a monitor: failures before DOWN and successes before UP again."""
+
+    @property
+    def failures_to_go_down(self) -> int: ...
+
+    @property
+    def retries_before_up(self) -> int: ...
+
 
 # JSON key (camelCase as in monitoring-config.json) -> field; snake_case is accepted too.
 _KEYS = {
     "id": "id",
+    "name": "name",
     "url": "url",
     "method": "method",
     "headers": "headers",
@@ -61,6 +95,8 @@ _KEYS = {
     "degradedMs": "degraded_ms",
     "retriesBeforeDown": "retries_before_down",
     "retriesBeforeUp": "retries_before_up",
+    "interval": "interval_ms",
+    "intervalMs": "interval_ms",
 }
 _KEYS.update({v: v for v in list(_KEYS.values())})
 
@@ -119,7 +155,9 @@ def check_spec_from_json(data: Mapping[str, object], defaults: HealthChecksConfi
         raise ValueError("id: required")
     if "url" not in values:
         raise ValueError("url: required")
-    check_id = _str("id", values["id"])
+    check_id = check_id_of(values["id"])
+    name_raw = values.get("name")
+    name = None if name_raw is None else _str("name", name_raw)[:120]
 
     url = _str("url", values["url"])
     if url.startswith("/"):
@@ -151,6 +189,8 @@ def check_spec_from_json(data: Mapping[str, object], defaults: HealthChecksConfi
     degraded_ms = _int("degradedMs", values.get("degraded_ms", min(CheckSpec.degraded_ms, timeout_ms)), 1, timeout_ms)
     retries_down = _int("retriesBeforeDown", values.get("retries_before_down", CheckSpec.retries_before_down), 0, 100)
     retries_up = _int("retriesBeforeUp", values.get("retries_before_up", CheckSpec.retries_before_up), 1, 100)
+    default_interval = defaults.interval if defaults is not None else CheckSpec.interval_ms
+    interval = _int("interval", values.get("interval_ms", default_interval), MIN_INTERVAL_MS, MAX_INTERVAL_MS)
 
     return CheckSpec(
         id=check_id,
@@ -164,7 +204,16 @@ def check_spec_from_json(data: Mapping[str, object], defaults: HealthChecksConfi
         degraded_ms=degraded_ms,
         retries_before_down=retries_down,
         retries_before_up=retries_up,
+        interval_ms=interval,
+        name=name,
     )
+
+
+def check_id_of(value: object) -> str:
+    """Ids appear in URLs: 1-64 characters of letters, digits, '.', '_' and '-'."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise ValueError("id: expected 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    return value
 
 
 # --- one probe -------------------------------------------------------------------------------
@@ -178,6 +227,7 @@ class ProbeReason(StrEnum):
     KEYWORD_PRESENT = "keyword_present"
     TIMEOUT = "timeout"
     NETWORK_ERROR = "network_error"
+    MISSED = "missed"  # a heartbeat that did not arrive in time
 
 
 @dataclass(frozen=True)
@@ -263,6 +313,26 @@ class CheckState:
     def initial(cls, now_ms: int) -> CheckState:
         return cls(State.PENDING, 0, 0, now_ms, None)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state.value,
+            "consecutive_failures": self.consecutive_failures,
+            "consecutive_successes": self.consecutive_successes,
+            "since_ms": self.since_ms,
+            "last_change_reason": None if self.last_change_reason is None else self.last_change_reason.value,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckState:
+        reason = data.get("last_change_reason")
+        return cls(
+            State(data["state"]),
+            int(data["consecutive_failures"]),
+            int(data["consecutive_successes"]),
+            int(data["since_ms"]),
+            None if reason is None else TransitionReason(reason),
+        )
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -273,7 +343,7 @@ class Transition:
     detail: str = ""  # the probe's detail, e.g. the cause of an incident
 
 
-def advance(prev: CheckState, result: ProbeResult, now_ms: int, spec: CheckSpec) -> Transition:
+def advance(prev: CheckState, result: ProbeResult, now_ms: int, spec: Thresholds) -> Transition:
     """Fold one judged probe into the check's state. ``prev`` is not modified."""
     if result.ok:
         failures, successes = 0, prev.consecutive_successes + 1
@@ -324,6 +394,20 @@ class Incident:
     def duration_ms(self) -> int | None:
         """None while the incident is open."""
         return None if self.end_ms is None else self.end_ms - self.start_ms
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check_id": self.check_id,
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "duration_ms": self.duration_ms,
+            "cause": self.cause,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Incident:
+        end = data.get("end_ms")
+        return cls(str(data["check_id"]), int(data["start_ms"]), None if end is None else int(end), str(data["cause"]))
 
 
 def incidents_update(

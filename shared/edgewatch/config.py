@@ -72,6 +72,10 @@ class HealthChecksConfig(_Model):
     timeout: int = Field(10_000, gt=0, le=30_000)
     endpoints: list[str] = Field(default_factory=list)
     base_url: str | None = Field(None, alias="baseUrl")
+    checks: list[dict[str, Any]] = Field(default_factory=list, description="full check specs, see README")
+    heartbeats: list[dict[str, Any]] = Field(default_factory=list)
+    maintenance: list[dict[str, Any]] = Field(default_factory=list)
+    concurrency: int = Field(6, ge=1, le=50, description="probes in flight at once per cron run")
 
     @field_validator("endpoints")
     @classmethod
@@ -87,6 +91,23 @@ class HealthChecksConfig(_Model):
         if value is not None and not (value.startswith(("https://", "http://"))):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @model_validator(mode="after")
+    def _monitors(self) -> HealthChecksConfig:
+        from .monitors import config_checks, heartbeat_from_json, maintenance_from_json
+
+        config_checks(self)  # raises on a bad check; paths without a base URL only wait for one
+        for i, item in enumerate(self.heartbeats):
+            try:
+                heartbeat_from_json(item)
+            except ValueError as exc:
+                raise ValueError(f"heartbeats.{i}.{exc}") from None
+        for i, item in enumerate(self.maintenance):
+            try:
+                maintenance_from_json(item)
+            except ValueError as exc:
+                raise ValueError(f"maintenance.{i}.{exc}") from None
+        return self
 
 
 class MetricsCollection(_Model):

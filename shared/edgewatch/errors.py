@@ -48,6 +48,10 @@ class MethodNotAllowed(ApiError):
         )
 
 
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
 class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
 

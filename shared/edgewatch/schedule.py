@@ -47,6 +47,7 @@ class JobRef:
 JOBS: dict[str, tuple[JobRef, ...]] = {
     EVERY_MINUTE: (
         JobRef("infra", "probe_workers", "call every Worker over its service binding; record up/down and latency"),
+        JobRef("monitoring", "run_checks", "probe every due uptime check, judge heartbeats, open and close incidents"),
     ),
     EVERY_5_MINUTES: (
         JobRef("infra", "probe_storage", "KV, R2 and Durable Object round trips; record success and latency"),

@@ -14,11 +14,13 @@ import pytest
 
 from scripts.stack import Stack
 from tests.support.sink import Sink
+from tests.support.targets import Targets
 
 INGEST_TOKEN = "test-ingest-token-0001"
 SERVICE_TOKEN = "checkout-token-000001"
 READ_TOKEN = "test-read-token-000001"
 ALLOWED_ORIGIN = "https://pitchey.example"
+ADMIN_TOKEN = "test-admin-token-00001"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -40,7 +42,15 @@ def sink(sink_server: Sink) -> Sink:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink) -> Iterator[Stack]:
+def targets() -> Iterator[Targets]:
+    """The platform's endpoints as uptime checks see them (MONITORED_BASE_URL points here)."""
+    servers = Targets().start()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink, targets: Targets) -> Iterator[Stack]:
     root: Path = tmp_path_factory.mktemp("stack")
     url = sink_server.url
     running = Stack(
@@ -57,6 +67,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink) -> Iterat
             "LOG_INGEST_TOKENS": json.dumps({INGEST_TOKEN: "*", SERVICE_TOKEN: "checkout"}),
             "READ_TOKENS": READ_TOKEN,
             "VITALS_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+            "ADMIN_TOKENS": ADMIN_TOKEN,
+            "MONITORED_BASE_URL": targets.url,
         },
     )
     running.start()

@@ -96,15 +96,25 @@ def test_logs_defines_the_log_buffer() -> None:
     assert "LogBuffer" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
-def test_monitoring_defines_the_metrics_store() -> None:
+def test_monitoring_defines_its_durable_objects() -> None:
     config = _load("monitoring")
     assert config["durable_objects"]["bindings"] == [
         {"name": "METRICS_STORE", "class_name": "MetricsStore"},
         {"name": "VITALS_STORE", "class_name": "VitalsStore"},
+        {"name": "CHECK_RUNNER", "class_name": "CheckRunner"},
     ]
-    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["MetricsStore", "VitalsStore"]}]
-    tree = ast.parse((ROOT / "workers" / "monitoring" / "metrics_store.py").read_text())
-    assert "MetricsStore" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    # Migrations are append-only: a deployed tag is never edited.
+    assert config["migrations"] == [
+        {"tag": "v1", "new_sqlite_classes": ["MetricsStore", "VitalsStore"]},
+        {"tag": "v2", "new_sqlite_classes": ["CheckRunner"]},
+    ]
+    for module, cls in [
+        ("metrics_store", "MetricsStore"),
+        ("vitals_store", "VitalsStore"),
+        ("check_runner", "CheckRunner"),
+    ]:
+        tree = ast.parse((ROOT / "workers" / "monitoring" / f"{module}.py").read_text())
+        assert cls in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 @pytest.mark.parametrize("concern", [c for c in CONCERNS if c not in ("security", "infra", "logs", "monitoring")])

@@ -21,7 +21,7 @@ from workers import Response
 from edgewatch import __version__
 from edgewatch.config import ConfigError
 from edgewatch.errors import ApiError, PayloadTooLarge, internal_error_body
-from edgewatch.health import CheckResult, HealthReport
+from edgewatch.health import CheckResult, HealthReport, describe_error
 from edgewatch.routing import Router
 from edgewatch.services import BY_CONCERN, service
 
@@ -98,6 +98,8 @@ class WorkerApp:
         self.jobs: dict[str, Job] = {}
         self.bindings = bindings
         self.extra_checks: list[ExtraCheck] = []
+        # Extra sections of the health body (e.g. monitoring's summary of every uptime check).
+        self.health_sections: dict[str, Callable[[Any], Awaitable[Any]]] = {}
         self.console = Console(self.service.worker_name)
         self.router.add("GET", f"{self.service.prefix}/health", self._health)
 
@@ -188,7 +190,13 @@ class WorkerApp:
                 *[await check(req.env) for check in self.extra_checks],
             ],
         )
-        return Reply(report.to_json(), report.http_status)
+        body = report.to_json()
+        for name, section in self.health_sections.items():
+            try:
+                body[name] = await section(req.env)
+            except Exception as exc:
+                body[name] = {"error": describe_error(exc)}
+        return Reply(body, report.http_status)
 
     # -- RPC --------------------------------------------------------------------------------
     def ping(self) -> dict[str, Any]:

@@ -38,3 +38,18 @@ def require_reader(env: Any, authorization: str | None) -> None:
         raise Forbidden("no read tokens are configured; set the READ_TOKENS secret")
     if match_token(bearer(authorization), tokens) is None:
         raise Unauthorized("unknown read token")
+
+
+def require_admin(env: Any, authorization: str | None) -> None:
+    """Changing monitors, maintenance windows or the block-list needs a token from ADMIN_TOKENS
+    (open only in local development)."""
+    try:
+        tokens = parse_token_list(getattr(env, "ADMIN_TOKENS", None))
+    except TokenConfigError as exc:
+        raise Forbidden(f"the write API is misconfigured: {exc}") from None
+    if not tokens:
+        if _development(env):
+            return
+        raise Forbidden("no admin tokens are configured; set the ADMIN_TOKENS secret")
+    if match_token(bearer(authorization), tokens) is None:
+        raise Unauthorized("unknown admin token")

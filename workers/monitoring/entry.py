@@ -8,6 +8,8 @@ import time
 
 from workers import WorkerEntrypoint
 
+from check_runner import CheckRunner
+from checks_api import register as register_uptime
 from edgewatch.errors import Unprocessable
 from edgewatch.logs.ingest import check_content_type, decode_body
 from edgewatch.metrics.model import parse_points
@@ -23,7 +25,7 @@ from vitals_api import cors_headers, preflight_headers, query_vitals, store_samp
 from vitals_api import store_stub as vitals_stub
 from vitals_store import VitalsStore
 
-__all__ = ["Default", "MetricsStore", "VitalsStore"]
+__all__ = ["CheckRunner", "Default", "MetricsStore", "VitalsStore"]
 
 from edgewatch.schedule import JOBS, SCHEDULES, cron_slug
 from edgewatch_cf.app import BindingSpec, Incoming, Reply, WorkerApp
@@ -39,9 +41,11 @@ app = WorkerApp(
         BindingSpec("R2_BUCKET", "r2"),
         BindingSpec("METRICS_STORE", "durable_object", "health"),
         BindingSpec("VITALS_STORE", "durable_object", "health"),
+        BindingSpec("CHECK_RUNNER", "durable_object", "health"),
     ]
     + [BindingSpec(peer.upper(), "service", peer) for peer in PEERS],
 )
+register_uptime(app)
 JSON_TYPES = ("application/json",)
 MAX_METRICS_BODY = 5_000_000
 MAX_VITALS_BODY = 64_000
