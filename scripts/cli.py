@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -65,8 +66,10 @@ def _run(step: str, cmd: list[str]) -> None:
 
 def cmd_test(args: argparse.Namespace) -> int:
     from .stack import prepare
+    from .toolchain import ensure_chromium
 
     prepare()
+    os.environ["EDGEWATCH_CHROMIUM"] = str(ensure_chromium())  # for the real-browser tests
     py = sys.executable
     _run("lint", [py, "-m", "ruff", "check", "."])
     _run("format", [py, "-m", "ruff", "format", "--check", "."])

@@ -130,6 +130,27 @@ def ensure_workerd_wrapper() -> Path:
     return WORKERD_WRAPPER
 
 
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+def ensure_chromium() -> Path:
+    """A Chromium for the real-browser tests (Web Vitals, dashboard): the machine's own, else
+    Debian's package installed with apt-get (needs root; Debian's registry is reachable here)."""
+    for candidate in (os.environ.get("EDGEWATCH_CHROMIUM"), *CHROMIUM_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        raise SetupError("Chromium is missing: install Debian's 'chromium' package or set EDGEWATCH_CHROMIUM")
+    say("installing Debian's chromium for the browser tests (apt-get)")
+    quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "stdout": subprocess.DEVNULL}
+    if subprocess.run([apt, "install", "-y", "-q", "chromium"], **quiet).returncode != 0:  # type: ignore[call-overload]
+        subprocess.run([apt, "update", "-q"], **quiet)  # type: ignore[call-overload]
+        if subprocess.run([apt, "install", "-y", "-q", "chromium"], **quiet).returncode != 0:  # type: ignore[call-overload]
+            raise SetupError("apt-get install chromium failed; is the Debian registry reachable?")
+    return Path(CHROMIUM_CANDIDATES[0])
+
+
 def wrangler_env() -> dict[str, str]:
     """Environment for running wrangler: Node 22 first on PATH, workerd through the wrapper."""
     env = dict(os.environ)

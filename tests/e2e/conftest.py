@@ -66,7 +66,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink, targets: 
             "SENTRY_DSN": f"http://public@127.0.0.1:{url.rsplit(':', 1)[1]}/sentry/1",
             "LOG_INGEST_TOKENS": json.dumps({INGEST_TOKEN: "*", SERVICE_TOKEN: "checkout"}),
             "READ_TOKENS": READ_TOKEN,
-            "VITALS_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+            # The browser test's page is served by the targets server.
+            "VITALS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},{targets.url}",
             "ADMIN_TOKENS": ADMIN_TOKEN,
             "MONITORED_BASE_URL": targets.url,
         },

@@ -15,6 +15,7 @@ EXPECTED_CHECKS = {
         "R2_BUCKET": "r2",
         "METRICS_STORE": "durable_object",
         "VITALS_STORE": "durable_object",
+        "CHECK_RUNNER": "durable_object",
         "LOGS": "service",
         "APM": "service",
         "INFRA": "service",

@@ -21,6 +21,7 @@ class Step:
     status: int = 200
     body: bytes = b"ok"
     delay_s: float = 0.0
+    content_type: str = "application/json"
 
 
 HEALTHY = Step(200, b'{"status":"healthy"}')
@@ -51,7 +52,7 @@ class Targets:
                     if step.delay_s:
                         time.sleep(step.delay_s)
                     self.send_response(step.status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", step.content_type)
                     self.send_header("content-length", str(len(step.body)))
                     self.end_headers()
                     if self.command != "HEAD":
