@@ -118,20 +118,23 @@ def cmd_deploy_check(_: argparse.Namespace) -> int:
     return 0
 
 
+BENCHES = {
+    "health": ["bench.bench_health"],
+    "log-pipeline": ["bench.bench_log_pipeline"],
+    "log-ingest": ["bench.bench_log_workerd", "ingest"],
+    "log-search": ["bench.bench_log_workerd", "search"],
+    "sketch": ["bench.bench_sketch"],
+    "uptime": ["bench.bench_uptime"],
+}
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .stack import prepare
 
     prepare()
-    commands = {
-        "health": ["bench.bench_health"],
-        "log-pipeline": ["bench.bench_log_pipeline"],
-        "log-ingest": ["bench.bench_log_workerd", "ingest"],
-        "log-search": ["bench.bench_log_workerd", "search"],
-        "sketch": ["bench.bench_sketch"],
-    }
-    targets = list(commands) if args.name == "all" else [args.name]
+    targets = list(BENCHES) if args.name == "all" else [args.name]
     for name in targets:
-        module, *rest = commands[name]
+        module, *rest = BENCHES[name]
         _run(f"bench {name}", [sys.executable, "-m", module, *rest, *args.bench_args])
     return 0
 
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(fn=cmd_check_config)
     sub.add_parser("deploy-check", help="wrangler deploy --dry-run for every Worker").set_defaults(fn=cmd_deploy_check)
     bench = sub.add_parser("bench", help="run a benchmark (results in bench/results/)")
-    bench.add_argument("name", choices=["health", "log-pipeline", "log-ingest", "log-search", "sketch", "all"])
+    bench.add_argument("name", choices=[*BENCHES, "all"])
     bench.add_argument("bench_args", nargs="*", help="extra arguments for the benchmark")
     bench.set_defaults(fn=cmd_bench)
     args = parser.parse_args(argv)

@@ -163,13 +163,18 @@ class CheckRunner(DurableObject):
         return HourBucket.from_json(json.loads(rows[0].data)) if rows else HourBucket(hour_of(now_ms))
 
     async def due(self, now_ms: int) -> str:
-        """The HTTP checks a run at now_ms should probe (their specs as JSON)."""
+        """The HTTP checks a run at now_ms should probe (their specs as JSON), slowest last time
+        first: with a bound on probes in flight, starting the long ones early shortens the run."""
         out = []
         for row in self._rows("SELECT id, spec, created_ms FROM monitors WHERE kind = 'http' ORDER BY id"):
             spec = check_spec_from_json(json.loads(row.spec))
-            if due(spec.interval_ms, self._record(row.id, row.created_ms).last_run_ms, now_ms):
-                out.append(json.loads(row.spec))
-        return json.dumps(out)
+            record = self._record(row.id, row.created_ms)
+            if due(spec.interval_ms, record.last_run_ms, now_ms):
+                last = record.last_result or {}
+                took = last.get("latency_ms") if last.get("reason") != "timeout" else spec.timeout_ms
+                out.append((-(took if took is not None else spec.timeout_ms), json.loads(row.spec)))
+        out.sort(key=lambda item: item[0])
+        return json.dumps([spec for _, spec in out])
 
     async def record(self, now_ms: int, results_json: str) -> str:
         """Store the run's probe results ([id, ok, degraded, reason, detail, status, latency_ms]) and
