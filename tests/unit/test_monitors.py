@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from edgewatch.checks import MaintenanceWindow, ProbeReason
+from edgewatch.checks import MaintenanceWindow, ProbeReason, check_spec_from_json
 from edgewatch.config import ConfigError, HealthChecksConfig, load_monitoring
 from edgewatch.monitors import (
     HeartbeatSpec,
@@ -188,3 +190,24 @@ def test_in_maintenance_respects_the_check_list() -> None:
 )
 def test_due(interval: int, last: int | None, now: int, expected: bool) -> None:
     assert due(interval, last, now) is expected
+
+
+# --- fuzzing: bad input is a ValueError naming a field, never another exception ------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=12,
+)
+_FIELDS = ["id", "url", "method", "headers", "expectedStatus", "keyword", "timeout", "interval", "every", "grace",
+           "start", "end", "until", "checks", "reason", "name", "retriesBeforeDown", "degradedMs"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(_FIELDS) | st.text(max_size=6), _JSON, max_size=8) | _JSON)
+def test_parsers_reject_anything_with_a_value_error(data: object) -> None:
+    for parse in (check_spec_from_json, heartbeat_from_json, maintenance_from_json):
+        try:
+            parse(data)  # type: ignore[arg-type]
+        except ValueError as exc:
+            assert str(exc)
