@@ -74,7 +74,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     _run("lint", [py, "-m", "ruff", "check", "."])
     _run("format", [py, "-m", "ruff", "format", "--check", "."])
     _run("types", [py, "-m", "mypy"])
-    entries = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "workers").glob("*/entry.py"))]
+    found = [*sorted((ROOT / "workers").glob("*/entry.py")), *sorted((ROOT / "examples").glob("*/entry.py"))]
+    entries = [str(p.relative_to(ROOT)) for p in found]
     for entry in entries:  # each entry is a module named `entry`: one mypy run each
         _run(f"types {entry}", [py, "-m", "mypy", entry])
     _run("unit tests", [py, "-m", "pytest", "tests/unit", "-q", *args.pytest_args])
@@ -124,6 +125,7 @@ BENCHES = {
     "log-ingest": ["bench.bench_log_workerd", "ingest"],
     "log-search": ["bench.bench_log_workerd", "search"],
     "sketch": ["bench.bench_sketch"],
+    "threats": ["bench.bench_threats"],
     "uptime": ["bench.bench_uptime"],
 }
 

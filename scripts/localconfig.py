@@ -36,9 +36,14 @@ def _toml_string(value: str) -> str:
 
 
 def write_extra_local_config(
-    name: str, entry: Path, environment: str = "development", target_dir: Path | None = None
+    name: str,
+    entry: Path,
+    environment: str = "development",
+    target_dir: Path | None = None,
+    services: dict[str, str] | None = None,
 ) -> Path:
-    """A local-only Python Worker (e.g. the benchmark's floor) sharing wrangler/python_modules."""
+    """A local-only Python Worker (the benchmark's floor, the example platform API) sharing
+    wrangler/python_modules; ``services`` maps binding names to the stack's Workers."""
     if target_dir is not None:
         target_dir.mkdir(parents=True, exist_ok=True)
         link_python_modules(target_dir)
@@ -49,6 +54,10 @@ def write_extra_local_config(
         f"main = {_toml_string(str(entry))}\n"
         'compatibility_date = "2026-11-01"\n'
         f"compatibility_flags = {DEV_FLAGS}\n\n[vars]\nENVIRONMENT = {_toml_string(environment)}\n"
+        + "".join(
+            f"\n[[services]]\nbinding = {_toml_string(b)}\nservice = {_toml_string(w)}\n"
+            for b, w in sorted((services or {}).items())
+        )
     )
     return target
 

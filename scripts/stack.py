@@ -26,6 +26,9 @@ from .localconfig import write_extra_local_config, write_local_configs, write_ro
 from .toolchain import LOCAL, ROOT, ensure_toolchain, wrangler_command, wrangler_env
 from .vendor import vendor
 
+EXAMPLE_API_NAME = "pitchey-platform-api-example"
+EXAMPLE_API_ENTRY = ROOT / "examples" / "platform_api" / "entry.py"
+
 DASHBOARD_DIR = ROOT / "dashboard"
 
 
@@ -54,6 +57,8 @@ class Stack:
     environment: str = "development"
     dashboard_port: int | None = 0
     extra_workers: list[tuple[str, str, Path, str]] = field(default_factory=list)  # prefix, binding, entry, name
+    # The example platform API (examples/platform_api), routed at /api/ and protected by the guard.
+    example_api: bool = True
     # Where this stack's own local Wrangler configs go (default: beside persist_dir). Never shared:
     # a running `wrangler dev` reloads when its config changes.
     config_dir: Path | None = None
@@ -84,6 +89,17 @@ class Stack:
         extras = [
             write_extra_local_config(name, entry, target_dir=target) for _p, _b, entry, name in self.extra_workers
         ]
+        if self.example_api:
+            extra_routes["api"] = ("PLATFORM_API", EXAMPLE_API_NAME)
+            extras.append(
+                write_extra_local_config(
+                    EXAMPLE_API_NAME,
+                    EXAMPLE_API_ENTRY,
+                    self.environment,
+                    target_dir=target,
+                    services={"SECURITY": "pitchey-security"},
+                )
+            )
         configs = [
             write_router_config(extra_routes, target_dir=target),
             *write_local_configs(self.extra_vars, self.environment, target_dir=target),

@@ -69,14 +69,20 @@ def test_r2_bucket(concern: str, has_r2: bool) -> None:
     assert buckets == expected
 
 
-def test_security_defines_the_rate_limiter_with_a_migration() -> None:
+def test_security_defines_its_durable_objects_with_migrations() -> None:
     config = _load("security")
-    assert config["durable_objects"]["bindings"] == [{"name": "RATE_LIMITER", "class_name": "RateLimiter"}]
-    assert [m["tag"] for m in config["migrations"]] == ["v1"]
-    assert "RateLimiter" in config["migrations"][0]["new_sqlite_classes"]
-    # ... and the class exists in the security Worker.
-    tree = ast.parse((ROOT / "workers" / "security" / "entry.py").read_text())
-    assert "RateLimiter" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    assert config["durable_objects"]["bindings"] == [
+        {"name": "RATE_LIMITER", "class_name": "RateLimiter"},
+        {"name": "BLOCK_LEDGER", "class_name": "BlockLedger"},
+    ]
+    assert config["migrations"] == [
+        {"tag": "v1", "new_sqlite_classes": ["RateLimiter"]},
+        {"tag": "v2", "new_sqlite_classes": ["BlockLedger"]},
+    ]
+    # ... and the classes exist in the security Worker's modules.
+    for module, cls in [("rate_limiter", "RateLimiter"), ("block_ledger", "BlockLedger")]:
+        tree = ast.parse((ROOT / "workers" / "security" / f"{module}.py").read_text())
+        assert cls in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 def test_infra_binds_the_rate_limiter_of_security() -> None:

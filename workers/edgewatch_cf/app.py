@@ -152,7 +152,10 @@ class WorkerApp:
                 path=parts.path,
                 error=f"{type(exc).__name__}: {exc}",
             )
-            return json_response(internal_error_body(request_id), 500)
+            body = internal_error_body(request_id)
+            if str(getattr(env, "ENVIRONMENT", "")) == "test":  # tests see the cause; nobody else does
+                body["error"]["debug"] = f"{type(exc).__name__}: {exc}"[:2000]
+            return json_response(body, 500)
 
     # -- health ---------------------------------------------------------------------------
     async def check_binding(self, env: Any, spec: BindingSpec) -> CheckResult:

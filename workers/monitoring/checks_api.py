@@ -236,10 +236,10 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
         require_reader(req.env, req.header("authorization"))
         stub = await synced(req.env, _now(req))
         rows = json.loads(
-            str(await stub.changes(_int(req.query, "after", 0, 0, 2**62), _int(req.query, "limit", 100, 1, 1000)))
+            str(await stub.changes(_int(req.query, "after", 0, 0, 2**31 - 1), _int(req.query, "limit", 100, 1, 1000)))
         )
         return Reply(
-            {"changes": rows, "next_after": rows[-1]["seq"] if rows else _int(req.query, "after", 0, 0, 2**62)}
+            {"changes": rows, "next_after": rows[-1]["seq"] if rows else _int(req.query, "after", 0, 0, 2**31 - 1)}
         )
 
     @app.route("GET", "/monitoring/status")

@@ -1,25 +1,46 @@
-"""pitchey-security: rate limiting with counters in a Durable Object, threat and anomaly detection."""
+"""pitchey-security: rate limiting with counters in Durable Objects, threat and anomaly detection.
+
+Callers on the platform's hot path use the RPC methods over a service binding (no token, no
+HTTP parsing); other callers use POST /security/check and /security/report."""
 
 from __future__ import annotations
 
-from workers import DurableObject, WorkerEntrypoint
+import json
+import time
 
+from workers import WorkerEntrypoint
+
+from block_ledger import BlockLedger
+from edgewatch.security.guard import check_input_from_json
 from edgewatch_cf.app import BindingSpec, WorkerApp
-from edgewatch_cf.bindings import storage_round_trip
+from rate_limiter import RateLimiter
+from security_api import register, run_check, run_report
 
-app = WorkerApp("security", [BindingSpec("KV", "kv"), BindingSpec("RATE_LIMITER", "durable_object", "health")])
+__all__ = ["BlockLedger", "Default", "RateLimiter"]
 
-
-class RateLimiter(DurableObject):
-    """Holds rate-limit counters for one identifier shard in its transactional storage."""
-
-    async def probe(self, token):
-        return await storage_round_trip(self.ctx, token)
+app = WorkerApp(
+    "security",
+    [
+        BindingSpec("KV", "kv"),
+        BindingSpec("RATE_LIMITER", "durable_object", "health"),
+        BindingSpec("BLOCK_LEDGER", "durable_object", "health"),
+    ],
+)
+register(app)
 
 
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
         return await app.handle(request, self.env, self.ctx)
+
+    async def check(self, payload):
+        """RPC: the check body as a JSON string; answers the result as a JSON string."""
+        request = check_input_from_json(json.loads(str(payload)))
+        result = await run_check(self.env, request, int(time.time() * 1000))
+        return json.dumps(result.to_json())
+
+    async def report(self, payload):
+        return json.dumps(await run_report(self.env, json.loads(str(payload)), int(time.time() * 1000)))
 
     async def ping(self):
         return app.ping()

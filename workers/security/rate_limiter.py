@@ -1,0 +1,194 @@
+"""RateLimiter: one Durable Object per identifier shard (``rl-<n>``), never a global one.
+
+It holds, in its SQLite storage, each (rule, identifier)'s sliding logs (written before the
+decision is returned, so a restart loses nothing), the shard's security events, the threat
+strikes that lead to automatic blocks, and the anomaly detector of the identifiers it owns (kept
+in memory and saved at most every SAVE_EVERY_MS: a lost baseline only re-learns). Idle keys
+expire: each decision's state carries its expiry, and an alarm deletes what has expired.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+from workers import DurableObject
+
+from edgewatch.config import SecurityRule
+from edgewatch.security.anomaly import AnomalyDetector
+from edgewatch.security.blocklist import AutoBlockPolicy, StrikeOutcome, Strikes, strike
+from edgewatch.security.events import EventType, SecurityEvent, make_event, parse_query, query_events
+from edgewatch.security.guard import decision_to_json
+from edgewatch.security.ratelimit import LimitState, check, state_key
+from edgewatch_cf.bindings import storage_round_trip
+
+SAVE_EVERY_MS = 30_000
+PURGE_EVERY_MS = 3_600_000
+MAX_EVENT_SCAN = 5_000
+MAX_TS = 4_102_444_800_000  # 2100-01-01; very large ints reach SQLite as BigInt, which it refuses
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS limits (key TEXT PRIMARY KEY, state TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS limits_expiry ON limits(expires_at)",
+    "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, ts INTEGER NOT NULL, type TEXT NOT NULL,"
+    " identifier TEXT NOT NULL, route TEXT, rule TEXT, data TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS events_ts ON events(ts)",
+    "CREATE TABLE IF NOT EXISTS strikes (identifier TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+
+
+class RateLimiter(DurableObject):
+    def __init__(self, ctx: Any, env: Any) -> None:
+        super().__init__(ctx, env)
+        self.sql = ctx.storage.sql
+        for statement in SCHEMA:
+            self.sql.exec(statement)
+        rows = list(self.sql.exec("SELECT value FROM meta WHERE key = 'anomaly'").toArray())
+        try:
+            self.detector = AnomalyDetector.from_json(json.loads(rows[0].value)) if rows else AnomalyDetector()
+        except ValueError:
+            self.detector = AnomalyDetector()
+        self.saved_ms = 0
+
+    async def probe(self, token: str) -> str:
+        return await storage_round_trip(self.ctx, token)
+
+    # -- the hot path -----------------------------------------------------------------------------
+    async def evaluate(self, payload_json: str) -> str:
+        """One request: {now, identifier, ip, route, rule, limit, threat, outcome, account,
+        retention_ms, auto_block}. Returns {"decision", "anomalies", "auto_block"}."""
+        p = json.loads(payload_json)
+        now, identifier = int(p["now"]), str(p["identifier"])
+        decision = None
+        if p.get("limit") and p.get("rule"):
+            rule = SecurityRule.model_validate(p["rule"])
+            key = state_key(rule.id, identifier)
+            rows = list(self.sql.exec("SELECT state FROM limits WHERE key = ?", key).toArray())
+            state = LimitState.from_json(json.loads(rows[0].state)) if rows else None
+            found, new_state = check(rule, state, now)
+            if found.allowed:  # a refusal records nothing: only allowed requests count
+                self.sql.exec(
+                    "INSERT OR REPLACE INTO limits (key, state, expires_at) VALUES (?, ?, ?)",
+                    key,
+                    json.dumps(new_state.to_json(), separators=(",", ":")),
+                    new_state.expires_at_ms,
+                )
+            decision = decision_to_json(found)
+            if not found.allowed:
+                detail = {"limit": found.limit, "window_ms": found.window_ms, "retry_after_ms": found.retry_after_ms}
+                self._event(EventType.RATE_LIMITED, now, identifier, p, rule_id=rule.id, detail=detail)
+        threat = p.get("threat")
+        auto_block = None
+        if threat:
+            detail = {"action": threat["action"], "primary": threat["primary"], "hits": threat["hits"][:10]}
+            self._event(EventType.THREAT, now, identifier, p, score=threat["score"], detail=detail)
+            auto_block = self._strike(identifier, float(threat["score"]), now, p)
+        if p.get("outcome") == "block_listed":
+            self._event(EventType.BLOCKED, now, identifier, p, detail={"block": p.get("block")})
+        status = 429 if decision is not None and not decision["allowed"] else None
+        anomalies = self._observe(now, identifier, p, status, "ip")
+        self._maybe_save(now)
+        await self._arm(now)
+        return json.dumps({"decision": decision, "anomalies": anomalies, "auto_block": auto_block})
+
+    async def report(self, payload_json: str) -> str:
+        """An answered request's status (401/403/429 rates, credential stuffing); ``stuffing`` says
+        which shape this shard tracks (the IP's shard or the account's)."""
+        p = json.loads(payload_json)
+        now = int(p["now"])
+        anomalies = self._observe(now, str(p["identifier"]), p, p.get("status"), str(p.get("stuffing") or "ip"))
+        self._maybe_save(now)
+        await self._arm(now)
+        return json.dumps({"anomalies": anomalies})
+
+    def _observe(self, now: int, identifier: str, p: dict[str, Any], status: int | None, stuffing: str) -> list[Any]:
+        found = self.detector.observe(
+            now,
+            identifier=identifier,
+            route=p.get("route"),
+            status=status,
+            ip=p.get("ip"),
+            account=p.get("account"),
+            auth_route=bool(p.get("account")),
+            stuffing=stuffing,
+        )
+        out = []
+        for anomaly in found:
+            data = anomaly.to_json()
+            self._event(EventType.ANOMALY, now, anomaly.subject, p, detail=data)
+            out.append(data)
+        return out
+
+    def _strike(self, identifier: str, score: float, now: int, p: dict[str, Any]) -> dict[str, Any] | None:
+        policy = AutoBlockPolicy(**p["auto_block_policy"]) if p.get("auto_block_policy") else AutoBlockPolicy()
+        rows = list(self.sql.exec("SELECT data FROM strikes WHERE identifier = ?", identifier).toArray())
+        current = Strikes.from_json(json.loads(rows[0].data)) if rows else None
+        result = strike(current, score, now, policy)
+        if result.outcome is StrikeOutcome.BELOW_SCORE:
+            return None
+        self.sql.exec(
+            "INSERT OR REPLACE INTO strikes (identifier, data, expires_at) VALUES (?, ?, ?)",
+            identifier,
+            json.dumps(result.strikes.to_json()),
+            result.strikes.expires_at_ms(policy),
+        )
+        if result.outcome is StrikeOutcome.BLOCK and p.get("ip"):
+            return {"target": p["ip"], "ttl_ms": result.ttl_ms, "hits": policy.hits, "window_ms": policy.window_ms}
+        return None
+
+    def _event(self, kind: EventType, now: int, identifier: str, p: dict[str, Any], **fields: Any) -> None:
+        event = make_event(kind, now, identifier, entropy=secrets.token_bytes(8), route=p.get("route"), **fields)
+        self.sql.exec(
+            "INSERT OR REPLACE INTO events (id, ts, type, identifier, route, rule, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            event.id, event.ts_ms, event.type.value, event.identifier, event.route, event.rule_id,
+            json.dumps(event.to_json()),
+        )  # fmt: skip
+
+    async def record_event(self, event_json: str) -> bool:
+        event = SecurityEvent.from_json(json.loads(event_json))
+        self.sql.exec(
+            "INSERT OR REPLACE INTO events (id, ts, type, identifier, route, rule, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            event.id, event.ts_ms, event.type.value, event.identifier, event.route, event.rule_id, event_json,
+        )  # fmt: skip
+        return True
+
+    def _maybe_save(self, now: int) -> None:
+        if now - self.saved_ms >= SAVE_EVERY_MS:
+            self.sql.exec(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('anomaly', ?)", json.dumps(self.detector.to_json())
+            )
+            self.saved_ms = now
+
+    async def _arm(self, now: int) -> None:
+        if await self.ctx.storage.getAlarm() is None:
+            await self.ctx.storage.setAlarm(int(time.time() * 1000) + PURGE_EVERY_MS)
+
+    async def alarm(self, info: Any = None) -> None:
+        """Delete what has expired: idle keys, old strikes, events past retention."""
+        now = int(time.time() * 1000)
+        self.sql.exec("DELETE FROM limits WHERE expires_at <= ?", now)
+        self.sql.exec("DELETE FROM strikes WHERE expires_at <= ?", now)
+        rows = list(self.sql.exec("SELECT value FROM meta WHERE key = 'retention_ms'").toArray())
+        retention = int(rows[0].value) if rows else 30 * 86_400_000
+        self.sql.exec("DELETE FROM events WHERE ts < ?", now - retention)
+        self.saved_ms = 0
+        self._maybe_save(now)
+        if await self.keys():
+            await self.ctx.storage.setAlarm(now + PURGE_EVERY_MS)
+
+    # -- reads --------------------------------------------------------------------------------------
+    async def events(self, params_json: str) -> str:
+        """Events matching the query (see edgewatch.security.events.parse_query), newest first."""
+        query = parse_query(json.loads(params_json))
+        where, args = ["ts >= ?", "ts < ?"], [query.from_ms or 0, query.to_ms or MAX_TS]
+        rows = self.sql.exec(
+            f"SELECT data FROM events WHERE {' AND '.join(where)} ORDER BY ts DESC LIMIT ?", *args, MAX_EVENT_SCAN
+        ).toArray()
+        page = query_events([SecurityEvent.from_json(json.loads(r.data)) for r in rows], query)
+        return json.dumps([e.to_json() for e in page.events])
+
+    async def keys(self) -> int:
+        return int(self.sql.exec("SELECT count(*) AS n FROM limits").one().n)
