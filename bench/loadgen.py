@@ -33,7 +33,16 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def run_load(url: str, seconds: float, connections: int, warmup_s: float = 0.5) -> LoadResult:
+def run_load(
+    url: str,
+    seconds: float,
+    connections: int,
+    warmup_s: float = 0.5,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
     path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -49,7 +58,7 @@ def run_load(url: str, seconds: float, connections: int, warmup_s: float = 0.5) 
         while not stop.is_set():
             began = time.perf_counter()
             try:
-                conn.request("GET", path)
+                conn.request(method, path, body=body, headers=headers or {})
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200

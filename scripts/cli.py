@@ -125,6 +125,7 @@ BENCHES = {
     "log-ingest": ["bench.bench_log_workerd", "ingest"],
     "log-search": ["bench.bench_log_workerd", "search"],
     "sketch": ["bench.bench_sketch"],
+    "ratelimit": ["bench.bench_ratelimit"],
     "threats": ["bench.bench_threats"],
     "uptime": ["bench.bench_uptime"],
 }

@@ -14,7 +14,9 @@ Bind pitchey-security as ``SECURITY`` (``[[services]] binding = "SECURITY" servi
 A refused request is answered here (429 with Retry-After, X-RateLimit-* and RateLimit-*
 headers, or 403) and never reaches the handler; an allowed one gets the X-RateLimit-* headers
 added. After the answer, its status is reported in the background (``ctx.waitUntil``) for the
-401/403/429 baselines and credential-stuffing detection.
+401/403/429 baselines and credential-stuffing detection. Only answers that matter there are
+reported (401, 403, 429, or a login attempt naming an account); request rates are already counted
+by the check itself.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from workers import Response
 
 FORWARDED_HEADERS = ("cf-connecting-ip", "user-agent", "referer", "x-forwarded-for", "content-type")
 MAX_INSPECTED_BODY = 65_536
+REPORTED_STATUSES = frozenset({401, 403, 429})
 Getter = Callable[[Any], Any]
 
 
@@ -118,8 +121,9 @@ def protect(
             except Exception:
                 pass  # a response with immutable headers (e.g. a proxied fetch) keeps its own
             status = int(getattr(response, "status", 200))
-            report = report_status(self.env, request, status, user_id=uid, account=login, binding=binding)
-            self.ctx.waitUntil(_background(report))
+            if status in REPORTED_STATUSES or login:
+                report = report_status(self.env, request, status, user_id=uid, account=login, binding=binding)
+                self.ctx.waitUntil(_background(report))
             return response
 
         return guarded

@@ -52,6 +52,7 @@ class RateLimiter(DurableObject):
         except ValueError:
             self.detector = AnomalyDetector()
         self.saved_ms = 0
+        self.alarm_armed = False
 
     async def probe(self, token: str) -> str:
         return await storage_round_trip(self.ctx, token)
@@ -163,8 +164,12 @@ class RateLimiter(DurableObject):
             self.saved_ms = now
 
     async def _arm(self, now: int) -> None:
+        """Make sure a purge is scheduled; asked of storage once per object lifetime, not per request."""
+        if self.alarm_armed:
+            return
         if await self.ctx.storage.getAlarm() is None:
             await self.ctx.storage.setAlarm(int(time.time() * 1000) + PURGE_EVERY_MS)
+        self.alarm_armed = True
 
     async def alarm(self, info: Any = None) -> None:
         """Delete what has expired: idle keys, old strikes, events past retention."""
@@ -176,8 +181,10 @@ class RateLimiter(DurableObject):
         self.sql.exec("DELETE FROM events WHERE ts < ?", now - retention)
         self.saved_ms = 0
         self._maybe_save(now)
+        self.alarm_armed = False
         if await self.keys():
             await self.ctx.storage.setAlarm(now + PURGE_EVERY_MS)
+            self.alarm_armed = True
 
     # -- reads --------------------------------------------------------------------------------------
     async def events(self, params_json: str) -> str:

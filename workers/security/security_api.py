@@ -275,3 +275,28 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every r
         }
 
     app.health_sections["limiter"] = limiter_health
+
+    @app.route("POST", "/security/_bench/decisions")
+    async def bench_decisions(req: Incoming) -> Reply:
+        """Local stacks only: ``n`` decisions for one identifier, ``concurrency`` in flight, straight
+        from this Worker to one RateLimiter object, to measure what one object sustains."""
+        if str(getattr(req.env, "ENVIRONMENT", "")) not in ("development", "test"):
+            raise NotFound("the decision benchmark exists only on local stacks")
+        n = int(req.query.get("n", "500"))
+        concurrency = int(req.query.get("concurrency", "50"))
+        if not 1 <= n <= 20_000 or not 1 <= concurrency <= 500:
+            raise Unprocessable("n must be 1-20000 and concurrency 1-500")
+        rule = matcher_for(req.env).match("/api/bench")
+        if rule is None:
+            raise Unprocessable("no rule matches /api/bench")
+        stub = shard_stub(req.env, 0)
+        payload = {"identifier": "ip:192.0.2.1", "ip": "192.0.2.1", "route": rule.endpoint, "limit": True,
+                   "rule": rule.model_dump(mode="json", by_alias=True)}  # fmt: skip
+        started = time.time()
+        allowed = 0
+        for first in range(0, n, concurrency):
+            batch = [stub.evaluate(json.dumps({**payload, "now": _now()})) for _ in range(min(concurrency, n - first))]
+            for raw in await asyncio.gather(*batch):
+                allowed += bool(json.loads(str(raw))["decision"]["allowed"])
+        took = time.time() - started
+        return Reply({"decisions": n, "allowed": allowed, "seconds": round(took, 3), "per_s": round(n / took, 1)})

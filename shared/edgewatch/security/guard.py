@@ -99,8 +99,10 @@ def check_input_from_json(data: Any) -> CheckInput:
     if not path:
         raise ValueError("path: required (the request's path, e.g. /api/auth/login)")
     query = _text(data, "query", MAX_FIELD_CHARS) or ""
-    if "://" in path[:12]:
-        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    if not path.startswith("/") and "://" in path[:12]:  # a full URL: drop the scheme and authority
+        rest = path.split("://", 1)[1]
+        end = min(i for i in (rest.find("/"), rest.find("?"), len(rest)) if i >= 0)
+        path = "/" + rest[end:].removeprefix("/")
     if "?" in path:
         path, _, inline = path.partition("?")
         query = query or inline
