@@ -69,6 +69,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink, targets: 
             # The browser test's page is served by the targets server.
             "VITALS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},{targets.url}",
             "ADMIN_TOKENS": ADMIN_TOKEN,
+            # Threats are monitored everywhere except /api/admin/*, which blocks.
+            "SECURITY_CONFIG_JSON": json.dumps(
+                {"threats": {"routes": [{"endpoint": "/api/admin/*", "mode": "block"}]}}
+            ),
             "MONITORED_BASE_URL": targets.url,
         },
     )

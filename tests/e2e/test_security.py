@@ -109,6 +109,12 @@ def test_check_api_validates_and_needs_a_token(stack: Stack) -> None:
         assert field in body["error"]["message"]
 
 
+def test_the_guard_refuses_an_indescribable_request_with_400(stack: Stack) -> None:
+    status, _, body = api(stack, "/api/" + "a" * 9000, {"cf-connecting-ip": fresh_ip()})
+    assert status == 400, body
+    assert b"path: longer than 8192 characters" in body
+
+
 def test_the_seed_xss_probe_is_detected_and_recorded(stack: Stack) -> None:
     ip = fresh_ip()
     # As a browser sends the guide's probe /api/test?param=<script>alert('xss')</script>.
@@ -121,6 +127,20 @@ def test_the_seed_xss_probe_is_detected_and_recorded(stack: Stack) -> None:
     result = check(stack, {"path": "/api/search", "query": "q=1' UNION SELECT password FROM users--", "ip": ip})
     assert result["threat"]["primary"] == "sqli"
     assert result["allowed"]
+
+
+def test_threat_mode_is_per_route(stack: Stack) -> None:
+    ip = fresh_ip()
+    probe = "q=%3Csvg%20onload%3Dalert(1)%3E"
+    status, _, body = api(stack, f"/api/admin/users?{probe}", {"cf-connecting-ip": ip})
+    assert status == 403, body  # /api/admin/* blocks
+    assert b"forbidden" in body
+    assert api(stack, f"/api/search?{probe}", {"cf-connecting-ip": ip})[0] == 200  # elsewhere: monitored
+    actions = sorted(e["detail"]["action"] for e in events(stack, f"type=threat&identifier=ip:{ip}"))
+    assert actions == ["block", "monitor"]
+    # Prose that looks like SQL is not a threat.
+    clean = check(stack, {"path": "/api/admin/notes", "query": "text=please select one item from the list", "ip": ip})
+    assert clean["allowed"] and "threat" not in clean
 
 
 def test_block_list_manual_and_automatic(stack: Stack) -> None:

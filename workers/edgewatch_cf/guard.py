@@ -85,11 +85,12 @@ async def report_status(
 
 def refusal(answer: dict[str, Any]) -> Response:
     status = int(answer["status"])
-    code = {429: "rate_limited", 403: "forbidden", 503: "unavailable"}.get(status, "refused")
+    code = {400: "bad_request", 429: "rate_limited", 403: "forbidden", 503: "unavailable"}.get(status, "refused")
     message = {
         429: "too many requests; retry after the time in Retry-After",
         403: "request refused by the security policy",
         503: "rate limiting is unavailable; retry shortly",
+        400: str(answer.get("error") or "malformed request"),
     }.get(status, "refused")
     body = json.dumps({"error": {"code": code, "message": message, "outcome": answer.get("outcome")}})
     headers = {"content-type": "application/json", **answer.get("headers", {})}

@@ -34,8 +34,15 @@ class Default(WorkerEntrypoint):
         return await app.handle(request, self.env, self.ctx)
 
     async def check(self, payload):
-        """RPC: the check body as a JSON string; answers the result as a JSON string."""
-        request = check_input_from_json(json.loads(str(payload)))
+        """RPC: the check body as a JSON string; answers the result as a JSON string. A request
+        that cannot be described (e.g. a path over 8 KiB) is refused with 400, not an exception."""
+        try:
+            request = check_input_from_json(json.loads(str(payload)))
+        except ValueError as exc:
+            error = str(exc).splitlines()[0]
+            return json.dumps(
+                {"allowed": False, "status": 400, "outcome": "invalid_request", "error": error, "headers": {}}
+            )
         result = await run_check(self.env, request, int(time.time() * 1000))
         return json.dumps(result.to_json())
 

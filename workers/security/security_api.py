@@ -143,7 +143,10 @@ async def run_report(env: Any, data: Any, now_ms: int) -> dict[str, Any]:
     status = data.get("status")
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise Unprocessable("status: expected the HTTP status the request was answered with (100-599)")
-    check = check_input_from_json({k: v for k, v in data.items() if k != "status"})
+    try:
+        check = check_input_from_json({k: v for k, v in data.items() if k != "status"})
+    except ValueError as exc:
+        raise Unprocessable(str(exc).splitlines()[0]) from None
     settings = settings_for(env)
     identifier = identify(check.user_id, check.headers)
     rule = matcher_for(env).match(check.path)

@@ -80,7 +80,9 @@ def _auto_block(data: Any, problems: list[str]) -> AutoBlockPolicy:
     for key, name in (("window", "window_ms"), ("ttl", "ttl_ms")):
         if key in data:
             ms = _duration(data[key], f"autoBlock.{key}", problems)
-            if ms is not None:
+            if ms is not None and key == "ttl" and ms > base.max_ttl_ms:
+                problems.append("autoBlock.ttl: at most 7d (repeat offenders' blocks double up to 7 days)")
+            elif ms is not None:
                 values[name] = ms
     try:
         return AutoBlockPolicy(**{**base.__dict__, **values})
