@@ -6,12 +6,12 @@ N requests to a path prefix, with a 500, a 429 carrying Retry-After, or after a 
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.support.localserver import Answer, LocalServer
 
 
 @dataclass(frozen=True)
@@ -50,66 +50,30 @@ def default_answer(path: str) -> tuple[int, dict[str, str], bytes]:
     return 200, {"content-type": "application/json"}, b'{"ok":true}'
 
 
-class Sink:
+class Sink(LocalServer):
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._records: list[Recorded] = []
         self._plans: list[Plan] = []
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                record = Recorded(
-                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()
-                )
-                status, headers, payload, delay = sink._answer(record)
-                if delay:
-                    time.sleep(delay)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> Sink:
-        self._thread.start()
+        super().start()
         return self
 
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _answer(self, record: Recorded) -> tuple[int, dict[str, str], bytes, float]:
+    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        record = Recorded(method, path, headers, body, time.time())
         with self._lock:
             self._records.append(record)
             for plan in self._plans:
                 if record.path.startswith(plan.prefix) and plan.times > 0:
                     plan.times -= 1
                     if plan.status == 0:  # slow but otherwise normal
-                        status, headers, body = default_answer(record.path)
-                        return status, headers, body, plan.delay_s
-                    body = plan.body or json.dumps({"error": f"sink told to answer {plan.status}"}).encode()
-                    return plan.status, {"content-type": "application/json", **plan.headers}, body, plan.delay_s
-        status, headers, body = default_answer(record.path)
-        return status, headers, body, 0.0
+                        status, out_headers, out = default_answer(record.path)
+                        return Answer(status, out_headers, out, plan.delay_s)
+                    out = plan.body or json.dumps({"error": f"sink told to answer {plan.status}"}).encode()
+                    return Answer(plan.status, {"content-type": "application/json", **plan.headers}, out, plan.delay_s)
+        status, out_headers, out = default_answer(record.path)
+        return Answer(status, out_headers, out)
 
     # -- test controls --------------------------------------------------------------------
     def fail(self, prefix: str, status: int = 500, times: int = 1) -> None:

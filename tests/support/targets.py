@@ -9,11 +9,9 @@ so tests can check the runner's concurrency bound.
 
 from __future__ import annotations
 
-import http.server
-import threading
-import time
 from dataclasses import dataclass
-from typing import Any
+
+from tests.support.localserver import Answer, LocalServer
 
 
 @dataclass(frozen=True)
@@ -28,61 +26,19 @@ HEALTHY = Step(200, b'{"status":"healthy"}')
 FAILING = Step(500, b'{"status":"error"}')
 
 
-class Targets:
+class Targets(LocalServer):
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._scripts: dict[str, tuple[list[Step], bool]] = {}
         self._served: dict[str, int] = {}
-        self._in_flight = 0
-        self.max_in_flight = 0
-        targets = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(length)
-                step = targets._take(self.path.split("?", 1)[0])
-                with targets._lock:
-                    targets._in_flight += 1
-                    targets.max_in_flight = max(targets.max_in_flight, targets._in_flight)
-                try:
-                    if step.delay_s:
-                        time.sleep(step.delay_s)
-                    self.send_response(step.status)
-                    self.send_header("content-type", step.content_type)
-                    self.send_header("content-length", str(len(step.body)))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(step.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the prober gave up (timeout): expected for slow targets
-                finally:
-                    with targets._lock:
-                        targets._in_flight -= 1
-
-            do_GET = do_POST = do_HEAD = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> Targets:
-        self._thread.start()
+        super().start()
         return self
 
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        step = self._take(path.split("?", 1)[0])
+        return Answer(step.status, {"content-type": step.content_type}, step.body, step.delay_s)
 
     def _take(self, path: str) -> Step:
         with self._lock:
@@ -108,4 +64,4 @@ class Targets:
 
     def reset_in_flight_peak(self) -> None:
         with self._lock:
-            self.max_in_flight = self._in_flight
+            self.max_in_flight = self.in_flight

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from edgewatch.checks import CheckSpec, check_spec_from_json
@@ -21,6 +22,7 @@ from edgewatch_cf.settings import stack_config
 from prober import probe_all
 
 MAX_SPEC_BODY = 16_384
+Builder = Callable[[Incoming, dict[str, Any]], Any]
 MAX_SERIES_POINTS = 2_000
 
 
@@ -92,28 +94,46 @@ def _with_path_id(data: dict[str, Any], ident: str) -> dict[str, Any]:
 
 
 def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every uptime route)
-    async def put_check(req: Incoming, data: dict[str, Any], replace: bool) -> Reply:
-        defaults = stack_config(req.env).monitoring.health_checks
-        spec = _validated(lambda d: check_spec_from_json(d, defaults), data)
-        stub = await synced(req.env, _now(req))
-        outcome = str(await stub.put_monitor("http", json.dumps(spec.to_json()), replace, _now(req)))
-        return _answer(outcome, "check", spec.id, spec.to_json(redact=True))
+    def monitor_routes(kind: str, collection: str, what: str, build: Builder, shown: Callable[[Any], Any]) -> None:
+        """POST /monitoring/<collection>, PUT and DELETE /monitoring/<collection>/<id>."""
 
-    @app.route("POST", "/monitoring/checks")
-    async def create_check(req: Incoming) -> Reply:
-        require_admin(req.env, req.header("authorization"))
-        return await put_check(req, await _json_object(req), replace=False)
+        async def put(req: Incoming, data: dict[str, Any], replace: bool) -> Reply:
+            spec = _validated(lambda d: build(req, d), data)
+            stub = await synced(req.env, _now(req))
+            outcome = str(await stub.put_monitor(kind, json.dumps(spec.to_json()), replace, _now(req)))
+            return _answer(outcome, what, spec.id, shown(spec))
 
-    @app.route("PUT", "/monitoring/checks/{id}")
-    async def replace_check(req: Incoming) -> Reply:
-        require_admin(req.env, req.header("authorization"))
-        return await put_check(req, _with_path_id(await _json_object(req), req.params["id"]), replace=True)
+        async def create(req: Incoming) -> Reply:
+            require_admin(req.env, req.header("authorization"))
+            return await put(req, await _json_object(req), replace=False)
 
-    @app.route("DELETE", "/monitoring/checks/{id}")
-    async def delete_check(req: Incoming) -> Reply:
-        require_admin(req.env, req.header("authorization"))
-        stub = await synced(req.env, _now(req))
-        return _answer(str(await stub.delete_monitor(req.params["id"], "http")), "check", req.params["id"])
+        async def replace(req: Incoming) -> Reply:
+            require_admin(req.env, req.header("authorization"))
+            return await put(req, _with_path_id(await _json_object(req), req.params["id"]), replace=True)
+
+        async def delete(req: Incoming) -> Reply:
+            require_admin(req.env, req.header("authorization"))
+            stub = await synced(req.env, _now(req))
+            return _answer(str(await stub.delete_monitor(req.params["id"], kind)), what, req.params["id"])
+
+        app.route("POST", f"/monitoring/{collection}")(create)
+        app.route("PUT", f"/monitoring/{collection}/{{id}}")(replace)
+        app.route("DELETE", f"/monitoring/{collection}/{{id}}")(delete)
+
+    monitor_routes(
+        "http",
+        "checks",
+        "check",
+        lambda req, d: check_spec_from_json(d, stack_config(req.env).monitoring.health_checks),
+        lambda spec: spec.to_json(redact=True),
+    )
+    monitor_routes(
+        "heartbeat",
+        "heartbeats",
+        "heartbeat",
+        lambda req, d: heartbeat_from_json(d),
+        lambda spec: {**spec.to_json(), "ping_url": f"/monitoring/heartbeat/{spec.id}"},
+    )
 
     @app.route("GET", "/monitoring/checks")
     async def list_checks(req: Incoming) -> Reply:
@@ -160,30 +180,6 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
                 "points": series,
             }
         )
-
-    async def put_heartbeat(req: Incoming, data: dict[str, Any], replace: bool) -> Reply:
-        spec = _validated(heartbeat_from_json, data)
-        stub = await synced(req.env, _now(req))
-        outcome = str(await stub.put_monitor("heartbeat", json.dumps(spec.to_json()), replace, _now(req)))
-        return _answer(
-            outcome, "heartbeat", spec.id, {**spec.to_json(), "ping_url": f"/monitoring/heartbeat/{spec.id}"}
-        )
-
-    @app.route("POST", "/monitoring/heartbeats")
-    async def create_heartbeat(req: Incoming) -> Reply:
-        require_admin(req.env, req.header("authorization"))
-        return await put_heartbeat(req, await _json_object(req), replace=False)
-
-    @app.route("PUT", "/monitoring/heartbeats/{id}")
-    async def replace_heartbeat(req: Incoming) -> Reply:
-        require_admin(req.env, req.header("authorization"))
-        return await put_heartbeat(req, _with_path_id(await _json_object(req), req.params["id"]), replace=True)
-
-    @app.route("DELETE", "/monitoring/heartbeats/{id}")
-    async def delete_heartbeat(req: Incoming) -> Reply:
-        require_admin(req.env, req.header("authorization"))
-        stub = await synced(req.env, _now(req))
-        return _answer(str(await stub.delete_monitor(req.params["id"], "heartbeat")), "heartbeat", req.params["id"])
 
     async def ping(req: Incoming) -> Reply:
         now = _now(req)
