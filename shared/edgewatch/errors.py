@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -78,3 +79,16 @@ def internal_error_body(request_id: str) -> dict[str, Any]:
 
 class ServiceUnavailable(ApiError):
     status, code = 503, "unavailable"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def error_line(exc: BaseException, limit: int = 300) -> str:
+    """A validation error as one safe line for an error body: control characters (which may come
+    from the client's own field names) escaped, bounded, never empty."""
+    first = str(exc).split("\n", 1)[0]
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", first).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text or type(exc).__name__

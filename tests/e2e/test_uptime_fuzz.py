@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scripts.stack import Stack
@@ -40,6 +40,7 @@ TARGETS = st.sampled_from(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=TARGETS, body=st.one_of(BODIES, CHECK_LIKE.map(lambda v: json.dumps(v).encode())))
+@example(target=("POST", "/monitoring/checks"), body=b'{"\\r":null}')  # a control character as a field name
 def test_write_api_never_fails_with_a_5xx(stack: Stack, target: tuple[str, str], body: bytes) -> None:
     method, path = target
     headers = {"authorization": f"Bearer {ADMIN_TOKEN}", "content-type": "application/json"}

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from edgewatch.checks import CheckSpec, check_spec_from_json
-from edgewatch.errors import BadRequest, Conflict, NotFound, Unprocessable
+from edgewatch.errors import BadRequest, Conflict, NotFound, Unprocessable, error_line
 from edgewatch.logs.ingest import check_content_type
 from edgewatch.logs.query import parse_time
 from edgewatch.monitors import config_checks, heartbeat_from_json, maintenance_from_json
@@ -70,7 +70,7 @@ def _validated(build: Any, data: dict[str, Any]) -> Any:
     try:
         return build(data)
     except ValueError as exc:
-        raise Unprocessable(str(exc).splitlines()[0]) from None
+        raise Unprocessable(error_line(exc)) from None
 
 
 _OUTCOME_STATUS = {"created": 201, "replaced": 200, "deleted": 204}

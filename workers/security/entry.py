@@ -11,6 +11,7 @@ import time
 from workers import WorkerEntrypoint
 
 from block_ledger import BlockLedger
+from edgewatch.errors import error_line
 from edgewatch.security.guard import check_input_from_json
 from edgewatch_cf.app import BindingSpec, WorkerApp
 from rate_limiter import RateLimiter
@@ -39,7 +40,7 @@ class Default(WorkerEntrypoint):
         try:
             request = check_input_from_json(json.loads(str(payload)))
         except ValueError as exc:
-            error = str(exc).splitlines()[0]
+            error = error_line(exc)
             return json.dumps(
                 {"allowed": False, "status": 400, "outcome": "invalid_request", "error": error, "headers": {}}
             )

@@ -11,7 +11,7 @@ from typing import Any
 
 from block_ledger import KV_KEY
 from edgewatch.durations import DurationError, parse_duration_ms
-from edgewatch.errors import BadRequest, NotFound, Unprocessable
+from edgewatch.errors import BadRequest, NotFound, Unprocessable, error_line
 from edgewatch.logs.ingest import check_content_type
 from edgewatch.security.blocklist import BlockList, is_blocked
 from edgewatch.security.events import SecurityEvent, parse_query, query_events, summarize
@@ -146,7 +146,7 @@ async def run_report(env: Any, data: Any, now_ms: int) -> dict[str, Any]:
     try:
         check = check_input_from_json({k: v for k, v in data.items() if k != "status"})
     except ValueError as exc:
-        raise Unprocessable(str(exc).splitlines()[0]) from None
+        raise Unprocessable(error_line(exc)) from None
     settings = settings_for(env)
     identifier = identify(check.user_id, check.headers)
     rule = matcher_for(env).match(check.path)
@@ -182,7 +182,7 @@ def _parsed(build: Any, data: Any) -> Any:
     try:
         return build(data)
     except ValueError as exc:
-        raise Unprocessable(str(exc).splitlines()[0]) from None
+        raise Unprocessable(error_line(exc)) from None
 
 
 async def _all_events(env: Any, params: dict[str, str]) -> list[SecurityEvent]:
