@@ -4,7 +4,7 @@ A value x > 0 falls in bucket k = ceil(log(x) / log(gamma)) with gamma = (1 + a)
 bucket's representative 2 * gamma**k / (gamma + 1) is within relative error a of every value in
 it, so every quantile answered is within a of the true value at that rank (a = 1% by default).
 Windows merge by adding bucket counts, exactly, so 5-minute windows roll up into hours and days
-without keeping raw points. Memory is bounded: past ``max_buckets`` the lowest buckets collapse
+without keeping raw points. Memory is bounded: past a span of ``max_buckets`` keys the lowest collapse
 into one (the low quantiles lose accuracy first; latency users care about the high ones).
 
 Zero and negative values are kept too (a zero count and a mirrored negative store), so gauges
@@ -14,7 +14,7 @@ that cross zero are summarised correctly.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from operator import add as _add
 from typing import Any
 
 DEFAULT_ACCURACY = 0.01
@@ -25,36 +25,79 @@ _log = math.log
 _ceil = math.ceil
 
 
-@dataclass
 class _Store:
-    """Sparse bucket counts with collapsing of the lowest buckets beyond a bound."""
+    """Dense bucket counts for keys [offset, offset + len(bins)); past ``max_buckets`` keys of span
+    the lowest collapse into one. Dense lists make a merge one C-level ``map(add, ...)`` over the
+    overlapping range instead of a Python loop per bucket."""
 
-    counts: dict[int, float] = field(default_factory=dict)
-    max_buckets: int = DEFAULT_MAX_BUCKETS
+    __slots__ = ("bins", "max_buckets", "offset")
+
+    def __init__(self, max_buckets: int = DEFAULT_MAX_BUCKETS) -> None:
+        self.bins: list[float] = []
+        self.offset = 0
+        self.max_buckets = max_buckets
 
     def add(self, key: int, weight: float = 1.0) -> None:
-        counts = self.counts
-        counts[key] = counts.get(key, 0.0) + weight
-        if len(counts) > self.max_buckets:
+        index = key - self.offset
+        if not 0 <= index < len(self.bins):
+            self._extend(key, key)
             self._collapse()
+            index = max(key - self.offset, 0)  # a key below a collapsed range counts in its lowest bucket
+        self.bins[index] += weight
 
-    def merge(self, other: _Store) -> None:
-        counts = self.counts
-        if not counts:
-            counts.update(other.counts)
-        else:
-            get = counts.get
-            for key, weight in other.counts.items():
-                counts[key] = get(key, 0.0) + weight
-        if len(counts) > self.max_buckets:
-            self._collapse()
+    def _extend(self, low: int, high: int) -> None:
+        """Make room for keys low..high (no collapsing)."""
+        bins = self.bins
+        if not bins:
+            self.offset = low
+            self.bins = [0.0] * (high - low + 1)
+            return
+        if low < self.offset:
+            self.bins = bins = [0.0] * (self.offset - low) + bins
+            self.offset = low
+        top = self.offset + len(bins) - 1
+        if high > top:
+            bins.extend([0.0] * (high - top))
 
     def _collapse(self) -> None:
-        keys = sorted(self.counts)
-        excess = len(keys) - self.max_buckets
-        target = keys[excess]
-        moved = sum(self.counts.pop(k) for k in keys[:excess])
-        self.counts[target] += moved
+        excess = len(self.bins) - self.max_buckets
+        if excess > 0:
+            moved = math.fsum(self.bins[: excess + 1])
+            del self.bins[:excess]
+            self.bins[0] = moved
+            self.offset += excess
+
+    def merge(self, other: _Store) -> None:
+        theirs = other.bins
+        if not theirs:
+            return
+        if not self.bins:
+            self.bins = list(theirs)
+            self.offset = other.offset
+        else:
+            self._extend(other.offset, other.offset + len(theirs) - 1)
+            start = other.offset - self.offset
+            end = start + len(theirs)
+            self.bins[start:end] = map(_add, self.bins[start:end], theirs)
+        self._collapse()
+
+    def items(self) -> list[tuple[int, float]]:
+        """(key, count) of the non-empty buckets, lowest key first."""
+        offset = self.offset
+        return [(offset + i, c) for i, c in enumerate(self.bins) if c]
+
+    def to_counts(self) -> dict[int, float]:
+        return dict(self.items())
+
+    @classmethod
+    def from_counts(cls, counts: dict[int, float], max_buckets: int) -> _Store:
+        store = cls(max_buckets)
+        if counts:
+            store._extend(min(counts), max(counts))
+            for key, weight in counts.items():
+                store.bins[key - store.offset] += weight
+            store._collapse()
+        return store
 
 
 class QuantileSketch:
@@ -66,8 +109,8 @@ class QuantileSketch:
         self.accuracy = accuracy
         self.gamma = (1 + accuracy) / (1 - accuracy)
         self._inv_log_gamma = 1.0 / math.log(self.gamma)
-        self._pos = _Store(max_buckets=max_buckets)
-        self._neg = _Store(max_buckets=max_buckets)
+        self._pos = _Store(max_buckets)
+        self._neg = _Store(max_buckets)
         self.zero = 0.0
         self.count = 0.0
         self.sum = 0.0
@@ -79,10 +122,11 @@ class QuantileSketch:
         if _MIN_POSITIVE < value < _INF and weight == 1.0:  # the hot case: a positive latency
             key = _ceil(_log(value) * self._inv_log_gamma)
             store = self._pos
-            counts = store.counts
-            counts[key] = counts.get(key, 0.0) + 1.0
-            if len(counts) > store.max_buckets:
-                store._collapse()
+            index = key - store.offset
+            if 0 <= index < len(store.bins):
+                store.bins[index] += 1.0
+            else:
+                store.add(key)
         else:
             if not -_INF < value < _INF or weight <= 0:  # also refuses NaN
                 raise ValueError("value must be finite and weight positive")
@@ -108,20 +152,21 @@ class QuantileSketch:
         inv = self._inv_log_gamma
         log = math.log
         ceil = math.ceil
-        counts = self._pos.counts
-        get = counts.get
+        store = self._pos
         fast = values if not others else [v for v in values if _MIN_POSITIVE < v < math.inf]
-        for value in fast:
-            key = ceil(log(value) * inv)
-            counts[key] = get(key, 0.0) + 1.0
+        keys = [ceil(log(value) * inv) for value in fast]
+        if keys:
+            store._extend(min(keys), max(keys))
+            bins, offset = store.bins, store.offset
+            for key in keys:
+                bins[key - offset] += 1.0
+            store._collapse()
         if fast:
             self.count += len(fast)
             self.sum += math.fsum(fast)
             low, high = min(fast), max(fast)
             self.min = min(self.min, low)
             self.max = max(self.max, high)
-        if len(counts) > self._pos.max_buckets:
-            self._pos._collapse()
 
     def merge(self, other: QuantileSketch) -> None:
         if other.gamma != self.gamma:
@@ -150,15 +195,15 @@ class QuantileSketch:
             return self.max
         rank = q * (self.count - 1)
         seen = 0.0
-        for key in sorted(self._neg.counts, reverse=True):
-            seen += self._neg.counts[key]
+        for key, weight in reversed(self._neg.items()):
+            seen += weight
             if seen > rank:
                 return max(self.min, -self._value(key))
         seen += self.zero
         if seen > rank:
             return 0.0
-        for key in sorted(self._pos.counts):
-            seen += self._pos.counts[key]
+        for key, weight in self._pos.items():
+            seen += weight
             if seen > rank:
                 return min(self.max, max(self.min, self._value(key)))
         return self.max
@@ -169,7 +214,7 @@ class QuantileSketch:
 
     @property
     def buckets(self) -> int:
-        return len(self._pos.counts) + len(self._neg.counts)
+        return len(self._pos.items()) + len(self._neg.items())
 
     # -- wire format -----------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -180,8 +225,8 @@ class QuantileSketch:
             "lo": self.min if self.count else None,
             "hi": self.max if self.count else None,
             "z": self.zero,
-            "p": _encode_store(self._pos.counts),
-            "m": _encode_store(self._neg.counts),
+            "p": _encode_store(self._pos.to_counts()),
+            "m": _encode_store(self._neg.to_counts()),
         }
 
     @classmethod
@@ -192,8 +237,8 @@ class QuantileSketch:
         sketch.min = math.inf if data["lo"] is None else float(data["lo"])
         sketch.max = -math.inf if data["hi"] is None else float(data["hi"])
         sketch.zero = float(data["z"])
-        sketch._pos.counts = _decode_store(data["p"])
-        sketch._neg.counts = _decode_store(data["m"])
+        sketch._pos = _Store.from_counts(_decode_store(data["p"]), max_buckets)
+        sketch._neg = _Store.from_counts(_decode_store(data["m"]), max_buckets)
         return sketch
 
 

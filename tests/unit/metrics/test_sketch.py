@@ -105,3 +105,52 @@ def test_invalid_values_are_refused(bad: float) -> None:
 def test_merging_different_accuracies_is_refused() -> None:
     with pytest.raises(ValueError):
         QuantileSketch(0.01).merge(QuantileSketch(0.02))
+
+
+# --- the dense store's edges -------------------------------------------------------------------
+
+
+def _state(sketch: QuantileSketch) -> dict[str, object]:
+    return sketch.to_json()
+
+
+def test_merge_with_disjoint_ranges_below_and_above() -> None:
+    low, high, middle = QuantileSketch(), QuantileSketch(), QuantileSketch()
+    low.add_many([0.001, 0.002])
+    high.add_many([5000.0, 9000.0])
+    middle.add_many([1.0, 2.0])
+    expected = QuantileSketch()
+    expected.add_many([0.001, 0.002, 5000.0, 9000.0, 1.0, 2.0])
+    middle.merge(high)  # the other lies above
+    middle.merge(low)  # ... and below
+    assert _state(middle)["p"] == _state(expected)["p"]
+    assert middle.count == 6
+
+
+def test_merging_a_sketch_into_itself_doubles_it() -> None:
+    sketch = QuantileSketch()
+    sketch.add_many([1.0, 10.0, 100.0])
+    sketch.merge(sketch)
+    assert sketch.count == 6
+    doubled = QuantileSketch()
+    doubled.add_many([1.0, 10.0, 100.0] * 2)
+    assert _state(sketch)["p"] == _state(doubled)["p"]
+
+
+def test_a_value_below_a_collapsed_range_counts_in_the_lowest_bucket() -> None:
+    sketch = QuantileSketch(0.01, max_buckets=16)
+    sketch.add_many([1000.0 * 1.02**i for i in range(40)])  # a span of 40 keys: collapsed to 16
+    assert sketch.buckets <= 16
+    sketch.add(0.5)  # far below: extends, then collapses into the lowest bucket
+    assert sketch.buckets <= 16
+    assert sketch.count == 41
+    # rank 0.99 * 40 = 39.6: the 40th smallest of the 41 values, 1000 * 1.02**38; high quantiles stay accurate
+    assert sketch.quantile(0.99) == pytest.approx(1000.0 * 1.02**38, rel=0.01)
+
+
+def test_json_round_trip_keeps_gaps_and_bounds() -> None:
+    sketch = QuantileSketch()
+    sketch.add_many([0.01, 1e6])
+    again = QuantileSketch.from_json(json.loads(json.dumps(sketch.to_json())))
+    assert again.to_json() == sketch.to_json()
+    assert again.quantile(0.0) == 0.01 and again.quantile(1.0) == 1e6
