@@ -25,6 +25,7 @@ def bad_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         extra_vars={
             "MONITORING_CONFIG_JSON": json.dumps(config),
             "WEB_VITALS_JSON": '{"lcp": {"good": 4000, "poor": 2500}}',
+            "SECURITY_CONFIG_JSON": '{"failMode": "maybe", "shards": 0}',
         },
     )
     stack.start()
@@ -48,3 +49,20 @@ def test_config_endpoint_answers_with_a_clear_error_not_a_crash(bad_stack: Stack
     assert status == 500
     assert body["error"]["code"] == "invalid_configuration"
     assert any("monitoring.alerting.rules.2.condition" in p for p in body["error"]["details"])
+
+
+def test_invalid_security_settings_are_named_in_health(bad_stack: Stack) -> None:
+    status, body = bad_stack.request("GET", "/security/health")
+    assert status == 503
+    error = body["checks"]["security_config"]["error"]
+    assert "failMode: expected 'open' or 'closed'" in error
+    assert "shards: expected an integer from 1 to 256" in error
+
+
+def test_the_guard_keeps_the_platform_serving_with_invalid_settings(bad_stack: Stack) -> None:
+    """A configuration typo must not take the platform down: the guard fails open (and counts it)."""
+    import urllib.request
+
+    with urllib.request.urlopen(bad_stack.base_url + "/api/pitches", timeout=30) as resp:
+        assert resp.status == 200
+    assert bad_stack.request("GET", "/security/health")[1]["limiter"]["unreachable_total"] >= 1

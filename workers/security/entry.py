@@ -11,11 +11,12 @@ import time
 from workers import WorkerEntrypoint
 
 from block_ledger import BlockLedger
+from edgewatch.config import ConfigError
 from edgewatch.errors import error_line
 from edgewatch.security.guard import check_input_from_json
 from edgewatch_cf.app import BindingSpec, WorkerApp
 from rate_limiter import RateLimiter
-from security_api import register, run_check, run_report
+from security_api import count_failure, register, run_check, run_report
 
 __all__ = ["BlockLedger", "Default", "RateLimiter"]
 
@@ -44,7 +45,13 @@ class Default(WorkerEntrypoint):
             return json.dumps(
                 {"allowed": False, "status": 400, "outcome": "invalid_request", "error": error, "headers": {}}
             )
-        result = await run_check(self.env, request, int(time.time() * 1000))
+        try:
+            result = await run_check(self.env, request, int(time.time() * 1000))
+        except ConfigError as exc:
+            # Invalid settings: the platform keeps serving (health is down and names the field).
+            await count_failure(self.env)
+            error = error_line(exc)
+            return json.dumps({"allowed": True, "status": 200, "outcome": "failed_open", "error": error, "headers": {}})
         return json.dumps(result.to_json())
 
     async def report(self, payload):

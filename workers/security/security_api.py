@@ -10,8 +10,10 @@ import time
 from typing import Any
 
 from block_ledger import KV_KEY
+from edgewatch.config import ConfigError
 from edgewatch.durations import DurationError, parse_duration_ms
 from edgewatch.errors import BadRequest, NotFound, Unprocessable, error_line
+from edgewatch.health import CheckResult
 from edgewatch.logs.ingest import check_content_type
 from edgewatch.security.blocklist import BlockList, is_blocked
 from edgewatch.security.events import SecurityEvent, parse_query, query_events, summarize
@@ -25,7 +27,7 @@ from edgewatch.security.guard import (
 )
 from edgewatch.security.identity import identify, parse_ip, shard_for
 from edgewatch.security.rules import RuleMatcher
-from edgewatch.security.settings import SecuritySettings, load_security_settings
+from edgewatch.security.settings import SecuritySettings, SecuritySettingsError, load_security_settings
 from edgewatch.security.threats import Action
 from edgewatch_cf.app import Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import ingest_scope_for, require_admin, require_reader
@@ -44,14 +46,29 @@ _failures = {"count": 0}
 
 
 def settings_for(env: Any) -> SecuritySettings:
+    """The parsed SECURITY_CONFIG_JSON; a ConfigError naming each bad field if it is invalid."""
     text = getattr(env, "SECURITY_CONFIG_JSON", None)
     key = None if text is None else str(text)
     found = _settings.get(key)
     if found is None:
-        found = load_security_settings(key)
+        try:
+            found = load_security_settings(key)
+        except SecuritySettingsError as exc:
+            raise ConfigError("SECURITY_CONFIG_JSON", exc.problems) from None
         _settings.clear()
         _settings[key] = found
     return found
+
+
+async def settings_check(env: Any) -> CheckResult:
+    """Health: the security settings are valid (else the Worker is down and says which field)."""
+    started = time.perf_counter()
+    try:
+        settings_for(env)
+    except ConfigError as exc:
+        return CheckResult("security_config", "config", False, (time.perf_counter() - started) * 1000,
+                           "; ".join(exc.problems)[:500])  # fmt: skip
+    return CheckResult("security_config", "config", True, (time.perf_counter() - started) * 1000)
 
 
 def matcher_for(env: Any) -> RuleMatcher:
@@ -120,13 +137,13 @@ async def run_check(env: Any, check: CheckInput, now_ms: int) -> GuardResult:
             await ledger(env).add(auto["target"], reason, auto["ttl_ms"], "automatic", now_ms)
             forget_cached_blocklist()
     except Exception:
-        if not prepared.limit:
-            return conclude(prepared, None, settings, now_ms)
-        await _count_failure(env)
+        # Counted even when no limit was asked (the object would have recorded events); the
+        # decision then follows failMode, or needs no limiter at all.
+        await count_failure(env)
     return conclude(prepared, decision, settings, now_ms)
 
 
-async def _count_failure(env: Any) -> None:
+async def count_failure(env: Any) -> None:
     _failures["count"] += 1
     kv = KVPort(env.KV)
     try:
@@ -268,16 +285,20 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every r
         return Reply(None, 204)
 
     async def limiter_health(env: Any) -> dict[str, Any]:
-        settings = settings_for(env)
         stored = await KVPort(env.KV).get(FAILURES_KEY)
+        try:
+            settings: SecuritySettings | None = settings_for(env)
+        except ConfigError:
+            settings = None  # named by the security_config check
         return {
-            "shards": settings.shards,
-            "fail_mode": settings.fail_mode.value,
+            "shards": None if settings is None else settings.shards,
+            "fail_mode": None if settings is None else settings.fail_mode.value,
             "unreachable_total": int(stored or 0),
             "unreachable_this_isolate": _failures["count"],
         }
 
     app.health_sections["limiter"] = limiter_health
+    app.extra_checks.append(settings_check)
 
     @app.route("POST", "/security/_bench/decisions")
     async def bench_decisions(req: Incoming) -> Reply:
