@@ -32,7 +32,7 @@ from edgewatch.security.threats import Action
 from edgewatch_cf.app import Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import ingest_scope_for, require_admin, require_reader
 from edgewatch_cf.bindings import KVPort, named_stub
-from edgewatch_cf.faults import take_fault
+from edgewatch_cf.faults import TEST_CLOCK_HEADER, request_now_ms, take_fault
 from edgewatch_cf.settings import stack_config
 
 MAX_CHECK_BODY = 128_000
@@ -213,14 +213,15 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every r
     async def check(req: Incoming) -> Reply:
         ingest_scope_for(req.env, req.header("authorization"))
         data = await _json_body(req, MAX_CHECK_BODY)
-        result = await run_check(req.env, _parsed(check_input_from_json, data), _now())
+        now = request_now_ms(req.env, req.header(TEST_CLOCK_HEADER))  # the test stack may pin the clock
+        result = await run_check(req.env, _parsed(check_input_from_json, data), now)
         return Reply(result.to_json(), 200, dict(result.headers))
 
     @app.route("POST", "/security/report")
     async def report(req: Incoming) -> Reply:
         ingest_scope_for(req.env, req.header("authorization"))
         data = await _json_body(req, MAX_CHECK_BODY)
-        return Reply(await run_report(req.env, data, _now()), 202)
+        return Reply(await run_report(req.env, data, request_now_ms(req.env, req.header(TEST_CLOCK_HEADER))), 202)
 
     @app.route("GET", "/security/events")
     async def events(req: Incoming) -> Reply:

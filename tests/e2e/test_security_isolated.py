@@ -1,5 +1,6 @@
-"""A stack whose security settings say failMode "closed": when the RateLimiter cannot be reached,
-requests are refused with 503 and Retry-After, and the failure is counted."""
+"""A stack of its own for what the shared one cannot do: failMode "closed" (when the RateLimiter
+cannot be reached, requests are refused with 503 and Retry-After, and the failure is counted),
+and a rate spike after a baseline learned over minutes of pinned clock."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from scripts.stack import Stack
 
 TOKEN = "closed-ingest-token-0001"
+READ = "closed-read-token-00001"
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +29,7 @@ def closed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         extra_vars={
             "SECURITY_CONFIG_JSON": json.dumps({"failMode": "closed"}),
             "LOG_INGEST_TOKENS": json.dumps({TOKEN: "*"}),
+            "READ_TOKENS": READ,
         },
     )
     stack.start()
@@ -53,3 +56,28 @@ def test_an_unreachable_limiter_refuses_when_closed(closed_stack: Stack) -> None
     # With the object reachable again, the same client is decided normally.
     status, body = stack.request("POST", "/security/check", {"path": "/api/auth/login", "ip": "192.0.2.7"}, headers)
     assert (body["allowed"], body["outcome"], body["remaining"]) == (True, "allowed", 4)
+
+
+def test_a_request_rate_spike_is_flagged_after_the_baseline_is_learned(closed_stack: Stack) -> None:
+    """Twelve quiet minutes (2 requests each) teach the baseline; 25 in the next minute is a spike.
+    The clock is pinned per request with the test stack's X-Edgewatch-Test-Now header."""
+    stack = closed_stack
+    headers = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
+    start = 1_956_528_000_000  # 2032-01-01T00:00:00Z, a minute of this test alone
+    body = {"path": "/api/pitches", "ip": "192.0.2.50"}
+    for minute in range(12):
+        for second in (10, 40):
+            at = {**headers, "x-edgewatch-test-now": str(start + minute * 60_000 + second * 1000)}
+            assert stack.request("POST", "/security/check", body, at)[1]["allowed"]
+    spike_minute = start + 12 * 60_000
+    for i in range(25):
+        at = {**headers, "x-edgewatch-test-now": str(spike_minute + 1000 + i * 100)}
+        assert stack.request("POST", "/security/check", body, at)[1]["allowed"]
+    read = {"authorization": f"Bearer {READ}"}
+    status, found = stack.request("GET", "/security/events?type=anomaly&identifier=ip:192.0.2.50", None, read)
+    assert status == 200, found
+    [event] = found["events"]  # flagged once, not on every request of the spike
+    assert event["detail"]["kind"] == "rate_spike"
+    assert event["detail"]["observed"] >= 20
+    assert event["detail"]["baseline"] == pytest.approx(2.0, abs=0.5)
+    assert spike_minute <= event["ts_ms"] < spike_minute + 60_000
