@@ -39,6 +39,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"\nAll six Workers answer (start-up {took:.1f}s). Ctrl-C stops everything.\n")
     for concern in ("monitoring", "logs", "apm", "infra", "alerts", "security"):
         print(f"  pitchey-{concern:<11} {stack.base_url}/{concern}/health")
+    print(f"  example platform API {stack.base_url}/api/auth/login  (guarded by pitchey-security; local only)")
+    print(f"  status page          {stack.base_url}/monitoring/status")
     print(f"\n  dashboard            {stack.dashboard_url}?api={stack.base_url}")
     print(f"  cron trigger         {stack.base_url}/cdn-cgi/handler/scheduled?cron=*/5+*+*+*+*")
     print(f"  state                {stack.persist_dir}")
