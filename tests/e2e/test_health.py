@@ -43,7 +43,13 @@ EXPECTED_CHECKS = {
         "SECURITY": "service",
     },
     "alerts": {"config": "config", "KV": "kv"},
-    "security": {"config": "config", "KV": "kv", "RATE_LIMITER": "durable_object", "BLOCK_LEDGER": "durable_object"},
+    "security": {
+        "config": "config",
+        "KV": "kv",
+        "RATE_LIMITER": "durable_object",
+        "BLOCK_LEDGER": "durable_object",
+        "security_config": "config",
+    },
 }
 
 

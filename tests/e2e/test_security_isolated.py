@@ -81,3 +81,24 @@ def test_a_request_rate_spike_is_flagged_after_the_baseline_is_learned(closed_st
     assert event["detail"]["observed"] >= 20
     assert event["detail"]["baseline"] == pytest.approx(2.0, abs=0.5)
     assert spike_minute <= event["ts_ms"] < spike_minute + 60_000
+
+
+def test_idle_keys_and_old_events_are_purged(closed_stack: Stack) -> None:
+    """What the hourly alarm does, run now: an idle key and an event past retention are deleted,
+    and the client starts afresh."""
+    stack = closed_stack
+    headers = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
+    long_ago = {**headers, "x-edgewatch-test-now": "978307200000"}  # 2001-01-01: idle for decades
+    body = {"path": "/api/auth/login", "ip": "192.0.2.77"}
+    answers = [stack.request("POST", "/security/check", body, long_ago)[1] for _ in range(6)]
+    assert [a["allowed"] for a in answers] == [True] * 5 + [False]
+    read = {"authorization": f"Bearer {READ}"}
+    query = "/security/events?identifier=ip:192.0.2.77&from=0"
+    assert len(stack.request("GET", query, None, read)[1]["events"]) == 1
+    status, purged = stack.request("POST", "/security/_test/purge", b"", headers)
+    assert status == 200, purged
+    assert purged["limits"]["deleted"] >= 1
+    assert purged["events"]["deleted"] >= 1
+    assert stack.request("GET", query, None, read)[1]["events"] == []
+    fresh = stack.request("POST", "/security/check", body, headers)[1]
+    assert (fresh["allowed"], fresh["remaining"]) == (True, 4)

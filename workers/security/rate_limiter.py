@@ -27,6 +27,7 @@ from edgewatch_cf.bindings import storage_round_trip
 SAVE_EVERY_MS = 30_000
 PURGE_EVERY_MS = 3_600_000
 MAX_EVENT_SCAN = 5_000
+DEFAULT_RETENTION_MS = 30 * 86_400_000
 MAX_TS = 4_102_444_800_000  # 2100-01-01; very large ints reach SQLite as BigInt, which it refuses
 
 SCHEMA = (
@@ -53,6 +54,8 @@ class RateLimiter(DurableObject):
             self.detector = AnomalyDetector()
         self.saved_ms = 0
         self.alarm_armed = False
+        rows = list(self.sql.exec("SELECT value FROM meta WHERE key = 'retention_ms'").toArray())
+        self.retention_ms = int(rows[0].value) if rows else DEFAULT_RETENTION_MS
 
     async def probe(self, token: str) -> str:
         return await storage_round_trip(self.ctx, token)
@@ -63,6 +66,10 @@ class RateLimiter(DurableObject):
         retention_ms, auto_block}. Returns {"decision", "anomalies", "auto_block"}."""
         p = json.loads(payload_json)
         now, identifier = int(p["now"]), str(p["identifier"])
+        retention = p.get("retention_ms")
+        if retention and int(retention) != self.retention_ms:  # eventRetention changed: remember it
+            self.retention_ms = int(retention)
+            self.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention_ms', ?)", str(retention))
         decision = None
         if p.get("limit") and p.get("rule"):
             rule = SecurityRule.model_validate(p["rule"])
@@ -172,19 +179,29 @@ class RateLimiter(DurableObject):
         self.alarm_armed = True
 
     async def alarm(self, info: Any = None) -> None:
-        """Delete what has expired: idle keys, old strikes, events past retention."""
         now = int(time.time() * 1000)
-        self.sql.exec("DELETE FROM limits WHERE expires_at <= ?", now)
-        self.sql.exec("DELETE FROM strikes WHERE expires_at <= ?", now)
-        rows = list(self.sql.exec("SELECT value FROM meta WHERE key = 'retention_ms'").toArray())
-        retention = int(rows[0].value) if rows else 30 * 86_400_000
-        self.sql.exec("DELETE FROM events WHERE ts < ?", now - retention)
+        await self.purge(now)
         self.saved_ms = 0
         self._maybe_save(now)
         self.alarm_armed = False
         if await self.keys():
             await self.ctx.storage.setAlarm(now + PURGE_EVERY_MS)
             self.alarm_armed = True
+
+    async def purge(self, now_ms: int) -> str:
+        """Delete what has expired: idle keys, old strikes, events past retention. Returns the
+        rows deleted and left per table (the alarm calls it hourly; tests call it directly)."""
+        out: dict[str, Any] = {}
+        for table, where, arg in (
+            ("limits", "expires_at <= ?", now_ms),
+            ("strikes", "expires_at <= ?", now_ms),
+            ("events", "ts < ?", now_ms - self.retention_ms),
+        ):
+            before = int(self.sql.exec(f"SELECT count(*) AS n FROM {table}").one().n)
+            self.sql.exec(f"DELETE FROM {table} WHERE {where}", arg)
+            left = int(self.sql.exec(f"SELECT count(*) AS n FROM {table}").one().n)
+            out[table] = {"deleted": before - left, "left": left}
+        return json.dumps(out)
 
     # -- reads --------------------------------------------------------------------------------------
     async def events(self, params_json: str) -> str:

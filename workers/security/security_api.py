@@ -122,6 +122,7 @@ async def run_check(env: Any, check: CheckInput, now_ms: int) -> GuardResult:
         "block": None if block is None else block.to_json(),
         "account": check.account,
         "auto_block_policy": settings.auto_block.__dict__,
+        "retention_ms": settings.event_retention_ms,
     }
     decision = None
     try:
@@ -300,6 +301,22 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every r
 
     app.health_sections["limiter"] = limiter_health
     app.extra_checks.append(settings_check)
+
+    @app.route("POST", "/security/_test/purge")
+    async def purge_now(req: Incoming) -> Reply:
+        """Test stacks only: run every shard's hourly purge now (what its alarm does)."""
+        if str(getattr(req.env, "ENVIRONMENT", "")) != "test":
+            raise NotFound("the purge trigger exists only on test stacks")
+        now = _now()
+        shards = range(settings_for(req.env).shards)
+        answers = await asyncio.gather(*(shard_stub(req.env, s).purge(now) for s in shards))
+        total: dict[str, dict[str, int]] = {}
+        for raw in answers:
+            for table, counts in json.loads(str(raw)).items():
+                slot = total.setdefault(table, {"deleted": 0, "left": 0})
+                slot["deleted"] += counts["deleted"]
+                slot["left"] += counts["left"]
+        return Reply(total)
 
     @app.route("POST", "/security/_bench/decisions")
     async def bench_decisions(req: Incoming) -> Reply:
