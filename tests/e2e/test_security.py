@@ -191,6 +191,7 @@ def test_credential_stuffing_is_flagged(stack: Stack) -> None:
 
 def test_events_filter_page_and_summary(stack: Stack) -> None:
     ip = fresh_ip()
+    began = int(time.time() * 1000)
     for _ in range(8):
         check(stack, {"path": "/api/auth/login", "ip": ip})
     page = stack.request("GET", f"/security/events?identifier=ip:{ip}&limit=2", None, READ)[1]
@@ -205,10 +206,22 @@ def test_events_filter_page_and_summary(stack: Stack) -> None:
     assert len(seen) == len(set(seen)) == 3
     assert stack.request("GET", "/security/events?type=bogus", None, READ)[0] == 422
     assert stack.request("GET", "/security/events", None, {})[0] == 401
-    status, summary = stack.request("GET", "/security/summary?bucket=1h", None, READ)
+    # The summary of exactly this test's minutes (tests run one at a time): three refusals.
+    span = f"from={began}&to={int(time.time() * 1000) + 1}"
+    status, summary = stack.request("GET", f"/security/summary?{span}&bucket=1m", None, READ)
     assert status == 200, summary
-    assert summary["by_type"]["rate_limited"] >= 3
-    assert any(t["rule"] == "rate-limit-auth" if "rule" in t else True for t in summary["top_rules"])
+    assert summary["by_type"] == {"rate_limited": 3, "threat": 0, "anomaly": 0, "blocked": 0}
+    assert summary["total"] == 3 == sum(b["total"] for b in summary["buckets"])
+    assert summary["top_identifiers"] == [{"key": f"ip:{ip}", "count": 3}]
+    assert summary["top_rules"] == [{"key": "rate-limit-auth", "count": 3}]
+    assert summary["top_routes"] == [{"key": "/api/auth/*", "count": 3}]
+    # A filtered summary counts the same events.
+    status, filtered = stack.request(
+        "GET", f"/security/summary?{span}&type=rate_limited&identifier=ip:{ip}", None, READ
+    )
+    assert status == 200, filtered
+    assert filtered["total"] == 3
+    assert stack.request("GET", "/security/summary?bucket=1ms", None, READ)[0] == 422
 
 
 def test_fails_open_when_the_limiter_is_unreachable_and_counts_it(stack: Stack) -> None:

@@ -214,5 +214,34 @@ class RateLimiter(DurableObject):
         page = query_events([SecurityEvent.from_json(json.loads(r.data)) for r in rows], query)
         return json.dumps([e.to_json() for e in page.events])
 
+    async def aggregate(self, start_ms: int, end_ms: int, bucket_ms: int, top: int) -> str:
+        """This shard's event counts in [start, end): per (bucket, type), and its top identifiers,
+        rules and routes (GROUP BY in SQLite: every event counts, none is sampled)."""
+
+        def rows(columns: tuple[str, ...], query: str, *args: Any) -> list[list[Any]]:
+            return [[getattr(r, c) for c in columns] for r in self.sql.exec(query, *args).toArray()]
+
+        span = "ts >= ? AND ts < ?"
+        first = start_ms - start_ms % bucket_ms
+        return json.dumps(
+            {
+                "by_bucket": rows(
+                    ("b", "type", "n"),
+                    f"SELECT ? + ((ts - ?) / ?) * ? AS b, type, count(*) AS n FROM events WHERE {span}"
+                    " GROUP BY b, type",
+                    first, first, bucket_ms, bucket_ms, start_ms, end_ms,
+                ),
+                **{
+                    name: rows(
+                        ("k", "n"),
+                        f"SELECT {column} AS k, count(*) AS n FROM events WHERE {span} AND {column} IS NOT NULL"
+                        " GROUP BY k ORDER BY n DESC, k LIMIT ?",
+                        start_ms, end_ms, top,
+                    )
+                    for name, column in (("identifiers", "identifier"), ("rules", "rule"), ("routes", "route"))
+                },
+            }
+        )  # fmt: skip
+
     async def keys(self) -> int:
         return int(self.sql.exec("SELECT count(*) AS n FROM limits").one().n)

@@ -16,7 +16,7 @@ from edgewatch.errors import BadRequest, NotFound, Unprocessable, error_line
 from edgewatch.health import CheckResult
 from edgewatch.logs.ingest import check_content_type
 from edgewatch.security.blocklist import BlockList, is_blocked
-from edgewatch.security.events import SecurityEvent, parse_query, query_events, summarize
+from edgewatch.security.events import SecurityEvent, combine, parse_query, query_events, summarize
 from edgewatch.security.guard import (
     CheckInput,
     GuardResult,
@@ -244,8 +244,14 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every r
         bucket = _parsed(parse_duration_ms, req.query.get("bucket", "1h"))
         if (end - start) // bucket > 2000:
             raise Unprocessable("bucket: too many buckets for this range; use a larger one")
-        found = await _all_events(req.env, {**params, "from": str(start), "to": str(end), "limit": "1000"})
-        return Reply(summarize(found, from_ms=start, to_ms=end, bucket_ms=bucket).to_json())
+        if set(params) - {"from", "to"}:
+            # Filtered summaries work on the matching events (at most 1000 per shard).
+            found = await _all_events(req.env, {**params, "from": str(start), "to": str(end), "limit": "1000"})
+            return Reply(summarize(found, from_ms=start, to_ms=end, bucket_ms=bucket).to_json())
+        shards = range(settings_for(req.env).shards)
+        parts = await asyncio.gather(*(shard_stub(req.env, s).aggregate(start, end, bucket, 100) for s in shards))
+        combined = combine([json.loads(str(p)) for p in parts], from_ms=start, to_ms=end, bucket_ms=bucket)
+        return Reply(combined.to_json())
 
     @app.route("GET", "/security/blocklist")
     async def list_blocks(req: Incoming) -> Reply:

@@ -352,3 +352,43 @@ def summarize(events: Iterable[SecurityEvent], *, from_ms: int, to_ms: int, buck
         top_routes=_top(routes, top),
         buckets=[TimeBucket(first + i * bucket_ms, counts) for i, counts in enumerate(per_bucket)],
     )
+
+
+# --- summaries across shards -----------------------------------------------------------------
+
+
+def combine(parts: Iterable[Mapping[str, Any]], *, from_ms: int, to_ms: int, bucket_ms: int, top: int = 10) -> Summary:
+    """One Summary from each shard's counts: ``{"by_bucket": [[bucket_start, type, n], ...],
+    "identifiers": [[key, n], ...], "rules": [...], "routes": [...]}`` (a shard's GROUP BY over
+    [from_ms, to_ms)). Counts add across shards; an identifier lives in one shard, so its count is
+    exact as long as each shard sends its own top ``top`` at least."""
+    if to_ms <= from_ms or bucket_ms <= 0 or top < 0:
+        raise ValueError("summary: need from_ms < to_ms, bucket_ms > 0 and top >= 0")
+    first = from_ms - from_ms % bucket_ms
+    count = (to_ms - first + bucket_ms - 1) // bucket_ms
+    if count > MAX_BUCKETS:
+        raise ValueError(f"summary: {count} buckets; at most {MAX_BUCKETS}, use a larger bucket")
+    per_bucket = [dict.fromkeys((t.value for t in EventType), 0) for _ in range(count)]
+    by_type: Counter[str] = Counter({t.value: 0 for t in EventType})
+    tables: dict[str, Counter[str]] = {"identifiers": Counter(), "rules": Counter(), "routes": Counter()}
+    for part in parts:
+        for start, kind, n in part.get("by_bucket", []):
+            index = (int(start) - first) // bucket_ms
+            if 0 <= index < count and kind in by_type:
+                per_bucket[index][kind] += int(n)
+                by_type[kind] += int(n)
+        for name, counter in tables.items():
+            for key, n in part.get(name, []):
+                if key is not None:
+                    counter[str(key)] += int(n)
+    return Summary(
+        from_ms=from_ms,
+        to_ms=to_ms,
+        bucket_ms=bucket_ms,
+        total=sum(by_type.values()),
+        by_type=dict(by_type),
+        top_identifiers=_top(tables["identifiers"], top),
+        top_rules=_top(tables["rules"], top),
+        top_routes=_top(tables["routes"], top),
+        buckets=[TimeBucket(first + i * bucket_ms, counts) for i, counts in enumerate(per_bucket)],
+    )

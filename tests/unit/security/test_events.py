@@ -10,6 +10,7 @@ from edgewatch.security.events import (
     EventQuery,
     EventType,
     SecurityEvent,
+    combine,
     decode_cursor,
     event_id,
     make_event,
@@ -252,3 +253,64 @@ def test_summary_buckets_are_aligned() -> None:
 def test_bad_summary(kw: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="summary"):
         summarize(EVENTS, **kw)
+
+
+# --- combine: per-shard counts into one summary ------------------------------------------------
+
+
+def _shard_counts(events: list[SecurityEvent], start: int, end: int, bucket: int, top: int) -> dict[str, object]:
+    """What a RateLimiter shard's GROUP BY answers, computed in Python."""
+    first = start - start % bucket
+    mine = [e for e in events if start <= e.ts_ms < end]
+    by_bucket: dict[tuple[int, str], int] = {}
+    for e in mine:
+        key = (first + (e.ts_ms - first) // bucket * bucket, e.type.value)
+        by_bucket[key] = by_bucket.get(key, 0) + 1
+
+    def grouped(values: list[str | None]) -> list[list[object]]:
+        counts: dict[str, int] = {}
+        for v in values:
+            if v is not None:
+                counts[v] = counts.get(v, 0) + 1
+        return [[k, n] for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+
+    return {
+        "by_bucket": [[b, t, n] for (b, t), n in by_bucket.items()],
+        "identifiers": grouped([e.identifier for e in mine]),
+        "rules": grouped([e.rule_id for e in mine]),
+        "routes": grouped([e.route for e in mine]),
+    }
+
+
+_SHARD_EVENTS = st.lists(
+    st.tuples(
+        st.integers(0, 300),
+        st.sampled_from(list(EventType)),
+        st.integers(0, 12),  # identifier number; identifier n lives in shard n % 3
+        st.sampled_from(["auth", "api", None]),
+        st.sampled_from(["/api/auth/*", "/api/*", None]),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SHARD_EVENTS, st.sampled_from([MIN, 5 * MIN, 60 * MIN]))
+def test_combined_shard_counts_equal_one_summary_of_every_event(
+    raw: list[tuple[int, EventType, int, str | None, str | None]], bucket: int
+) -> None:
+    events = [
+        ev(n, kind, identifier=f"ip:192.0.2.{who}", rule_id=rule, route=route) for n, kind, who, rule, route in raw
+    ]
+    start, end = T0 + 7 * MIN, T0 + 250 * MIN
+    shards = [[e for e in events if int(e.identifier.rsplit(".", 1)[1]) % 3 == s] for s in range(3)]
+    parts = [_shard_counts(shard, start, end, bucket, top=100) for shard in shards]
+    combined = combine(parts, from_ms=start, to_ms=end, bucket_ms=bucket)
+    assert combined == summarize(events, from_ms=start, to_ms=end, bucket_ms=bucket)
+
+
+def test_combine_refuses_bad_spans() -> None:
+    with pytest.raises(ValueError, match="from_ms < to_ms"):
+        combine([], from_ms=T0, to_ms=T0, bucket_ms=MIN)
+    with pytest.raises(ValueError, match="buckets"):
+        combine([], from_ms=T0, to_ms=T0 + 10**9, bucket_ms=1)
