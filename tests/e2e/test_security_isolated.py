@@ -27,7 +27,7 @@ def closed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         environment="test",
         dashboard_port=None,
         extra_vars={
-            "SECURITY_CONFIG_JSON": json.dumps({"failMode": "closed"}),
+            "SECURITY_CONFIG_JSON": json.dumps({"failMode": "closed", "allowList": ["192.0.2.200/30"]}),
             "LOG_INGEST_TOKENS": json.dumps({TOKEN: "*"}),
             "READ_TOKENS": READ,
         },
@@ -102,3 +102,20 @@ def test_idle_keys_and_old_events_are_purged(closed_stack: Stack) -> None:
     assert stack.request("GET", query, None, read)[1]["events"] == []
     fresh = stack.request("POST", "/security/check", body, headers)[1]
     assert (fresh["allowed"], fresh["remaining"]) == (True, 4)
+
+
+def test_allow_listed_ips_skip_rate_limiting_but_threats_are_recorded(closed_stack: Stack) -> None:
+    stack = closed_stack
+    headers = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
+    body = {"path": "/api/auth/login", "ip": "192.0.2.201"}  # inside 192.0.2.200/30
+    answers = [stack.request("POST", "/security/check", body, headers)[1] for _ in range(8)]
+    assert [(a["allowed"], a["outcome"]) for a in answers] == [(True, "allow_listed")] * 8
+    outside = {"path": "/api/auth/login", "ip": "192.0.2.204"}  # just outside the range
+    assert [stack.request("POST", "/security/check", outside, headers)[1]["allowed"] for _ in range(6)] == [
+        True
+    ] * 5 + [False]
+    probe = {"path": "/api/search", "query": "q=<script>alert(1)</script>", "ip": "192.0.2.202"}
+    assert stack.request("POST", "/security/check", probe, headers)[1]["threat"]["primary"] == "xss"
+    read = {"authorization": f"Bearer {READ}"}
+    found = stack.request("GET", "/security/events?type=threat&identifier=ip:192.0.2.202", None, read)[1]
+    assert len(found["events"]) == 1
