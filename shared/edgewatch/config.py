@@ -76,6 +76,9 @@ class HealthChecksConfig(_Model):
     heartbeats: list[dict[str, Any]] = Field(default_factory=list)
     maintenance: list[dict[str, Any]] = Field(default_factory=list)
     concurrency: int = Field(6, ge=1, le=50, description="probes in flight at once per cron run")
+    # One cron invocation may make a bounded number of subrequests (Workers Free: 50, Paid:
+    # 10,000); due checks beyond this wait for the next minute, the longest-waiting first.
+    max_per_run: int = Field(500, ge=1, le=9_000, alias="maxPerRun")
 
     @field_validator("endpoints")
     @classmethod

@@ -162,19 +162,22 @@ class CheckRunner(DurableObject):
         rows = self._rows("SELECT data FROM hours WHERE id = ? AND hour_ms = ?", monitor_id, hour_of(now_ms))
         return HourBucket.from_json(json.loads(rows[0].data)) if rows else HourBucket(hour_of(now_ms))
 
-    async def due(self, now_ms: int) -> str:
-        """The HTTP checks a run at now_ms should probe (their specs as JSON), slowest last time
-        first: with a bound on probes in flight, starting the long ones early shortens the run."""
-        out = []
+    async def due(self, now_ms: int, limit: int) -> str:
+        """{"checks": [...], "deferred": n}: at most ``limit`` due HTTP checks, those waiting
+        longest first (a check never starves), ordered slowest-last-time first: with a bound on
+        probes in flight, starting the long ones early shortens the run."""
+        found = []
         for row in self._rows("SELECT id, spec, created_ms FROM monitors WHERE kind = 'http' ORDER BY id"):
             spec = check_spec_from_json(json.loads(row.spec))
             record = self._record(row.id, row.created_ms)
             if due(spec.interval_ms, record.last_run_ms, now_ms):
                 last = record.last_result or {}
                 took = last.get("latency_ms") if last.get("reason") != "timeout" else spec.timeout_ms
-                out.append((-(took if took is not None else spec.timeout_ms), json.loads(row.spec)))
-        out.sort(key=lambda item: item[0])
-        return json.dumps([spec for _, spec in out])
+                waited = -1 if record.last_run_ms is None else record.last_run_ms
+                found.append((waited, -(took if took is not None else spec.timeout_ms), json.loads(row.spec)))
+        found.sort(key=lambda item: item[0])
+        chosen = sorted(found[:limit], key=lambda item: item[1])
+        return json.dumps({"checks": [spec for _, _, spec in chosen], "deferred": len(found) - len(chosen)})
 
     async def record(self, now_ms: int, results_json: str) -> str:
         """Store the run's probe results ([id, ok, degraded, reason, detail, status, latency_ms]) and

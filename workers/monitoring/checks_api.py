@@ -272,12 +272,14 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
     async def run_checks(env: Any, scheduled_ms: int) -> dict[str, Any]:
         started = time.time()
         stub = await synced(env, scheduled_ms)
-        specs = [check_spec_from_json(s) for s in json.loads(str(await stub.due(scheduled_ms)))]
-        concurrency = stack_config(env).monitoring.health_checks.concurrency
-        rows = await probe_all(specs, concurrency)
+        config = stack_config(env).monitoring.health_checks
+        due = json.loads(str(await stub.due(scheduled_ms, config.max_per_run)))
+        specs = [check_spec_from_json(s) for s in due["checks"]]
+        rows = await probe_all(specs, config.concurrency)
         changes = json.loads(str(await stub.record(scheduled_ms, json.dumps(rows))))
         return {
             "probed": len(rows),
+            "deferred": due["deferred"],
             "failed": sum(1 for r in rows if not r[1]),
             "changes": changes,
             "took_ms": round((time.time() - started) * 1000, 1),

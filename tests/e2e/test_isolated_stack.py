@@ -1,6 +1,7 @@
 """A stack of its own for what the shared one cannot do: failMode "closed" (when the RateLimiter
-cannot be reached, requests are refused with 503 and Retry-After, and the failure is counted),
-and a rate spike after a baseline learned over minutes of pinned clock."""
+cannot be reached, requests are refused with 503 and Retry-After, and the failure is counted), an
+allow-list, a rate spike after a baseline learned over minutes of pinned clock, the purge, and
+uptime runs bounded by ``healthChecks.maxPerRun``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from scripts.stack import Stack
 
 TOKEN = "closed-ingest-token-0001"
 READ = "closed-read-token-00001"
+ADMIN = "closed-admin-token-0001"
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +32,8 @@ def closed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "SECURITY_CONFIG_JSON": json.dumps({"failMode": "closed", "allowList": ["192.0.2.200/30"]}),
             "LOG_INGEST_TOKENS": json.dumps({TOKEN: "*"}),
             "READ_TOKENS": READ,
+            "ADMIN_TOKENS": ADMIN,
+            "MONITORING_CONFIG_JSON": json.dumps({"healthChecks": {"endpoints": [], "maxPerRun": 3}}),
         },
     )
     stack.start()
@@ -119,3 +123,27 @@ def test_allow_listed_ips_skip_rate_limiting_but_threats_are_recorded(closed_sta
     read = {"authorization": f"Bearer {READ}"}
     found = stack.request("GET", "/security/events?type=threat&identifier=ip:192.0.2.202", None, read)[1]
     assert len(found["events"]) == 1
+
+
+def test_an_uptime_run_probes_at_most_max_per_run_and_nobody_starves(closed_stack: Stack) -> None:
+    stack = closed_stack
+    admin = {"authorization": f"Bearer {ADMIN}", "content-type": "application/json"}
+    for i in range(5):  # a closed port: each probe fails at once
+        body = {"id": f"bounded-{i}", "url": "http://127.0.0.1:9/health"}
+        assert stack.request("POST", "/monitoring/checks", body, admin)[0] == 201
+
+    def run(at: int) -> dict[str, object]:
+        assert stack.trigger_cron("*/1 * * * *", at)["outcome"] == "ok"
+        cron = stack.request("GET", "/monitoring/cron")[1]
+        last = next(s for s in cron["schedules"] if s["cron"] == "*/1 * * * *")["last_run"]
+        job: dict[str, object] = next(j for j in last["jobs"] if j["job"] == "monitoring.run_checks")["result"]
+        return job
+
+    start = 1_956_528_000_000
+    first = run(start)
+    assert (first["probed"], first["deferred"]) == (3, 2)
+    second = run(start + 60_000)  # the two that waited go first
+    assert (second["probed"], second["deferred"]) == (3, 2)
+    read = {"authorization": f"Bearer {READ}"}
+    monitors = stack.request("GET", "/monitoring/checks", None, read)[1]["monitors"]
+    assert all(m["last_result"] is not None for m in monitors)  # every check ran within two minutes
