@@ -55,6 +55,15 @@ def test_the_guides_curl_example_as_written(dev_stack: Stack) -> None:
     assert [m["message"] for m in body["matches"]] == ["Test log entry"]
 
 
+def test_the_guides_rate_limit_loop_with_curl(dev_stack: Stack) -> None:
+    """The guide's loop, with plain curl against the example platform API of `./dev up`."""
+    script = (
+        f'for i in $(seq 10); do curl -s -o /dev/null -w "%{{http_code}}\\n" {dev_stack.base_url}/api/auth/login; done'
+    )
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["200"] * 5 + ["429"] * 5
+
+
 def test_the_age_threshold_flushes_without_a_cron(dev_stack: Stack) -> None:
     import time
 
