@@ -26,30 +26,25 @@ def ingest_scope_for(env: Any, authorization: str | None) -> str:
     return ingest_scope(authorization, tokens)
 
 
-def require_reader(env: Any, authorization: str | None) -> None:
-    """Reading (search, tail, metrics) needs a token from READ_TOKENS (open only in local development)."""
+def _require_listed(env: Any, authorization: str | None, var: str, role: str, purpose: str) -> None:
+    """The bearer token must be one of the ``var`` secret's tokens (open only in local development)."""
     try:
-        tokens = parse_token_list(getattr(env, "READ_TOKENS", None))
+        tokens = parse_token_list(getattr(env, var, None))
     except TokenConfigError as exc:
-        raise Forbidden(f"reading is misconfigured: {exc}") from None
+        raise Forbidden(f"{purpose} is misconfigured: {exc}") from None
     if not tokens:
         if _development(env):
             return
-        raise Forbidden("no read tokens are configured; set the READ_TOKENS secret")
+        raise Forbidden(f"no {role} tokens are configured; set the {var} secret")
     if match_token(bearer(authorization), tokens) is None:
-        raise Unauthorized("unknown read token")
+        raise Unauthorized(f"unknown {role} token")
+
+
+def require_reader(env: Any, authorization: str | None) -> None:
+    """Reading (search, tail, metrics, uptime, security events) needs a token from READ_TOKENS."""
+    _require_listed(env, authorization, "READ_TOKENS", "read", "reading")
 
 
 def require_admin(env: Any, authorization: str | None) -> None:
-    """Changing monitors, maintenance windows or the block-list needs a token from ADMIN_TOKENS
-    (open only in local development)."""
-    try:
-        tokens = parse_token_list(getattr(env, "ADMIN_TOKENS", None))
-    except TokenConfigError as exc:
-        raise Forbidden(f"the write API is misconfigured: {exc}") from None
-    if not tokens:
-        if _development(env):
-            return
-        raise Forbidden("no admin tokens are configured; set the ADMIN_TOKENS secret")
-    if match_token(bearer(authorization), tokens) is None:
-        raise Unauthorized("unknown admin token")
+    """Changing monitors, maintenance windows or the block-list needs a token from ADMIN_TOKENS."""
+    _require_listed(env, authorization, "ADMIN_TOKENS", "admin", "the write API")

@@ -317,15 +317,21 @@ def _top(counter: Counter[str], n: int) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
-def summarize(events: Iterable[SecurityEvent], *, from_ms: int, to_ms: int, bucket_ms: int, top: int = 10) -> Summary:
-    """Counts of the events in [from_ms, to_ms): per type, per bucket (aligned to multiples of
-    ``bucket_ms``, empty ones included) and the ``top`` identifiers, rules and routes (ties by name)."""
+def _bucket_plan(from_ms: int, to_ms: int, bucket_ms: int, top: int) -> tuple[int, int]:
+    """The first bucket's start and the number of buckets of a summary; ValueError if unusable."""
     if to_ms <= from_ms or bucket_ms <= 0 or top < 0:
         raise ValueError("summary: need from_ms < to_ms, bucket_ms > 0 and top >= 0")
     first = from_ms - from_ms % bucket_ms
     count = (to_ms - first + bucket_ms - 1) // bucket_ms
     if count > MAX_BUCKETS:
         raise ValueError(f"summary: {count} buckets; at most {MAX_BUCKETS}, use a larger bucket")
+    return first, count
+
+
+def summarize(events: Iterable[SecurityEvent], *, from_ms: int, to_ms: int, bucket_ms: int, top: int = 10) -> Summary:
+    """Counts of the events in [from_ms, to_ms): per type, per bucket (aligned to multiples of
+    ``bucket_ms``, empty ones included) and the ``top`` identifiers, rules and routes (ties by name)."""
+    first, count = _bucket_plan(from_ms, to_ms, bucket_ms, top)
     per_bucket = [dict.fromkeys((t.value for t in EventType), 0) for _ in range(count)]
     by_type: Counter[str] = Counter({t.value: 0 for t in EventType})
     identifiers: Counter[str] = Counter()
@@ -362,12 +368,7 @@ def combine(parts: Iterable[Mapping[str, Any]], *, from_ms: int, to_ms: int, buc
     "identifiers": [[key, n], ...], "rules": [...], "routes": [...]}`` (a shard's GROUP BY over
     [from_ms, to_ms)). Counts add across shards; an identifier lives in one shard, so its count is
     exact as long as each shard sends its own top ``top`` at least."""
-    if to_ms <= from_ms or bucket_ms <= 0 or top < 0:
-        raise ValueError("summary: need from_ms < to_ms, bucket_ms > 0 and top >= 0")
-    first = from_ms - from_ms % bucket_ms
-    count = (to_ms - first + bucket_ms - 1) // bucket_ms
-    if count > MAX_BUCKETS:
-        raise ValueError(f"summary: {count} buckets; at most {MAX_BUCKETS}, use a larger bucket")
+    first, count = _bucket_plan(from_ms, to_ms, bucket_ms, top)
     per_bucket = [dict.fromkeys((t.value for t in EventType), 0) for _ in range(count)]
     by_type: Counter[str] = Counter({t.value: 0 for t in EventType})
     tables: dict[str, Counter[str]] = {"identifiers": Counter(), "rules": Counter(), "routes": Counter()}
