@@ -54,8 +54,19 @@ class RateLimiter(DurableObject):
             self.detector = AnomalyDetector()
         self.saved_ms = 0
         self.alarm_armed = False
+        self.rules: dict[str, SecurityRule] = {}
         rows = list(self.sql.exec("SELECT value FROM meta WHERE key = 'retention_ms'").toArray())
         self.retention_ms = int(rows[0].value) if rows else DEFAULT_RETENTION_MS
+
+    def _rule(self, data: dict[str, Any]) -> SecurityRule:
+        """The rule sent with a decision, validated once per distinct rule (the hot path repeats it)."""
+        key = json.dumps(data, sort_keys=True)
+        rule = self.rules.get(key)
+        if rule is None:
+            if len(self.rules) > 100:
+                self.rules.clear()
+            rule = self.rules[key] = SecurityRule.model_validate(data)
+        return rule
 
     async def probe(self, token: str) -> str:
         return await storage_round_trip(self.ctx, token)
@@ -72,7 +83,7 @@ class RateLimiter(DurableObject):
             self.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention_ms', ?)", str(retention))
         decision = None
         if p.get("limit") and p.get("rule"):
-            rule = SecurityRule.model_validate(p["rule"])
+            rule = self._rule(p["rule"])
             key = state_key(rule.id, identifier)
             rows = list(self.sql.exec("SELECT state FROM limits WHERE key = ?", key).toArray())
             state = LimitState.from_json(json.loads(rows[0].state)) if rows else None
