@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from block_ledger import KV_KEY
-from edgewatch.config import ConfigError
+from edgewatch.config import ConfigError, SecurityRule
 from edgewatch.durations import DurationError, parse_duration_ms
 from edgewatch.errors import BadRequest, NotFound, Unprocessable, error_line
 from edgewatch.health import CheckResult
@@ -80,6 +80,19 @@ def matcher_for(env: Any) -> RuleMatcher:
     return found
 
 
+_rule_json: dict[int, tuple[SecurityRule, dict[str, Any]]] = {}
+
+
+def rule_json(rule: SecurityRule) -> dict[str, Any]:
+    """A rule as the RateLimiter receives it, serialised once per rule object."""
+    found = _rule_json.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_rule_json) > 100:
+            _rule_json.clear()
+        found = _rule_json[id(rule)] = (rule, rule.model_dump(mode="json", by_alias=True))
+    return found[1]
+
+
 def shard_stub(env: Any, shard: int) -> Any:
     return named_stub(env.RATE_LIMITER, f"rl-{shard}")
 
@@ -115,7 +128,7 @@ async def run_check(env: Any, check: CheckInput, now_ms: int) -> GuardResult:
         "identifier": identifier.key,
         "ip": None if parse_ip(check.ip or "") is None else check.ip,
         "route": rule.endpoint if rule is not None else "other",
-        "rule": rule.model_dump(mode="json", by_alias=True) if rule is not None and prepared.limit else None,
+        "rule": rule_json(rule) if rule is not None and prepared.limit else None,
         "limit": prepared.limit,
         "threat": threat.to_json() if threat.action is not Action.ALLOW else None,
         "outcome": "block_listed" if block is not None else None,
