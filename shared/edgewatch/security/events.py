@@ -331,33 +331,28 @@ def _bucket_plan(from_ms: int, to_ms: int, bucket_ms: int, top: int) -> tuple[in
 def summarize(events: Iterable[SecurityEvent], *, from_ms: int, to_ms: int, bucket_ms: int, top: int = 10) -> Summary:
     """Counts of the events in [from_ms, to_ms): per type, per bucket (aligned to multiples of
     ``bucket_ms``, empty ones included) and the ``top`` identifiers, rules and routes (ties by name)."""
-    first, count = _bucket_plan(from_ms, to_ms, bucket_ms, top)
-    per_bucket = [dict.fromkeys((t.value for t in EventType), 0) for _ in range(count)]
-    by_type: Counter[str] = Counter({t.value: 0 for t in EventType})
-    identifiers: Counter[str] = Counter()
-    rules: Counter[str] = Counter()
-    routes: Counter[str] = Counter()
+    first, _ = _bucket_plan(from_ms, to_ms, bucket_ms, top)
+    part = counts(events, from_ms, to_ms, first, bucket_ms)
+    return combine([part], from_ms=from_ms, to_ms=to_ms, bucket_ms=bucket_ms, top=top)
+
+
+def counts(events: Iterable[SecurityEvent], from_ms: int, to_ms: int, first: int, bucket_ms: int) -> dict[str, Any]:
+    """The events in [from_ms, to_ms) counted as a shard's GROUP BY counts them (see ``combine``)."""
+    by_bucket: Counter[tuple[int, str]] = Counter()
+    tables: dict[str, Counter[str]] = {"identifiers": Counter(), "rules": Counter(), "routes": Counter()}
     for event in events:
         if not from_ms <= event.ts_ms < to_ms:
             continue
-        by_type[event.type.value] += 1
-        per_bucket[(event.ts_ms - first) // bucket_ms][event.type.value] += 1
-        identifiers[event.identifier] += 1
+        by_bucket[(first + (event.ts_ms - first) // bucket_ms * bucket_ms, event.type.value)] += 1
+        tables["identifiers"][event.identifier] += 1
         if event.rule_id is not None:
-            rules[event.rule_id] += 1
+            tables["rules"][event.rule_id] += 1
         if event.route is not None:
-            routes[event.route] += 1
-    return Summary(
-        from_ms=from_ms,
-        to_ms=to_ms,
-        bucket_ms=bucket_ms,
-        total=sum(by_type.values()),
-        by_type=dict(by_type),
-        top_identifiers=_top(identifiers, top),
-        top_rules=_top(rules, top),
-        top_routes=_top(routes, top),
-        buckets=[TimeBucket(first + i * bucket_ms, counts) for i, counts in enumerate(per_bucket)],
-    )
+            tables["routes"][event.route] += 1
+    return {
+        "by_bucket": [[start, kind, n] for (start, kind), n in by_bucket.items()],
+        **{name: [[key, n] for key, n in counter.items()] for name, counter in tables.items()},
+    }
 
 
 # --- summaries across shards -----------------------------------------------------------------
