@@ -12,6 +12,7 @@ from edgewatch.errors import Unprocessable
 from edgewatch.logs.archive import decode_lines
 from edgewatch.logs.entry import LogEntry
 from edgewatch.logs.query import Cursor, parse_query, parse_time, sort_key
+from edgewatch.params import int_param
 from edgewatch_cf.bindings import R2Port, named_stub
 from edgewatch_cf.settings import stack_config
 
@@ -97,12 +98,7 @@ def _encode_tail_cursor(positions: dict[int, int]) -> str:
 
 
 async def run_tail(env: Any, params: dict[str, str]) -> dict[str, Any]:
-    try:
-        limit = int(params.get("limit", "100"))
-    except ValueError:
-        raise Unprocessable("limit must be an integer", details={"limit": params.get("limit")}) from None
-    if not 1 <= limit <= 1000:
-        raise Unprocessable("limit must be between 1 and 1000", details={"limit": limit})
+    limit = int_param(params, "limit", 100, 1, 1000)
     since = _decode_tail_cursor(params.get("since"))
     shards = _shards(env)
     answers = await asyncio.gather(*(shard_stub(env, s).tail(since.get(s, -1), limit) for s in range(shards)))

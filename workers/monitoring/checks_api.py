@@ -13,6 +13,7 @@ from edgewatch.errors import BadRequest, Conflict, NotFound, Unprocessable, erro
 from edgewatch.logs.ingest import check_content_type
 from edgewatch.logs.query import parse_time
 from edgewatch.monitors import config_checks, heartbeat_from_json, maintenance_from_json
+from edgewatch.params import flag_param, int_param
 from edgewatch.uptime import DAY_MS, HOUR_MS, latency_series
 from edgewatch_cf.app import Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import require_admin, require_reader
@@ -148,7 +149,7 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
         require_reader(req.env, req.header("authorization"))
         now = _now(req)
         stub = await synced(req.env, now)
-        found = json.loads(str(await stub.detail(req.params["id"], now, _int(req.query, "recent", 50, 1, 1000))))
+        found = json.loads(str(await stub.detail(req.params["id"], now, int_param(req.query, "recent", 50, 1, 1000))))
         if found is None:
             raise NotFound(f"no monitor {req.params['id']!r}")
         return Reply(found)
@@ -162,7 +163,7 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
         if end <= start:
             raise Unprocessable("'to' must be after 'from'")
         hourly = start < now - 2 * DAY_MS
-        step = _int(req.query, "step", HOUR_MS if hourly else 300_000, 60_000, 90 * DAY_MS)
+        step = int_param(req.query, "step", HOUR_MS if hourly else 300_000, 60_000, 90 * DAY_MS)
         if hourly and step % HOUR_MS:
             raise Unprocessable("step: ranges older than 48 h are kept per hour; use a multiple of 3600000 ms")
         if (end - start) // step > MAX_SERIES_POINTS:
@@ -217,10 +218,10 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
         now = _now(req)
         end = parse_time(req.query["to"], "to") if req.query.get("to") else now + 1
         start = parse_time(req.query["from"], "from") if req.query.get("from") else end - 91 * DAY_MS
-        open_only = _flag(req.query, "open")
+        open_only = flag_param(req.query, "open")
         stub = await synced(req.env, now)
         found = await stub.incidents(
-            req.query.get("check") or None, open_only, start, end, _int(req.query, "limit", 100, 1, 1000)
+            req.query.get("check") or None, open_only, start, end, int_param(req.query, "limit", 100, 1, 1000)
         )
         return Reply({"incidents": json.loads(str(found))})
 
@@ -228,13 +229,11 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
     async def list_changes(req: Incoming) -> Reply:
         """State changes in order, for alerting: poll with after=<last seq seen>."""
         require_reader(req.env, req.header("authorization"))
+        after = int_param(req.query, "after", 0, 0, 2**31 - 1)
+        limit = int_param(req.query, "limit", 100, 1, 1000)
         stub = await synced(req.env, _now(req))
-        rows = json.loads(
-            str(await stub.changes(_int(req.query, "after", 0, 0, 2**31 - 1), _int(req.query, "limit", 100, 1, 1000)))
-        )
-        return Reply(
-            {"changes": rows, "next_after": rows[-1]["seq"] if rows else _int(req.query, "after", 0, 0, 2**31 - 1)}
-        )
+        rows = json.loads(str(await stub.changes(after, limit)))
+        return Reply({"changes": rows, "next_after": rows[-1]["seq"] if rows else after})
 
     @app.route("GET", "/monitoring/status")
     async def public_status(req: Incoming) -> Reply:
@@ -284,24 +283,3 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
             "changes": changes,
             "took_ms": round((time.time() - started) * 1000, 1),
         }
-
-
-def _int(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    text = query.get(name)
-    if text is None or text == "":
-        return default
-    if not text.strip().lstrip("-").isdigit():
-        raise Unprocessable(f"{name} must be an integer", details={name: text[:50]})
-    value = int(text)
-    if not low <= value <= high:
-        raise Unprocessable(f"{name} must be between {low} and {high}", details={name: value})
-    return value
-
-
-def _flag(query: dict[str, str], name: str) -> bool:
-    text = (query.get(name) or "").lower()
-    if text in ("", "0", "false", "no"):
-        return False
-    if text in ("1", "true", "yes"):
-        return True
-    raise Unprocessable(f"{name} must be true or false", details={name: text[:20]})

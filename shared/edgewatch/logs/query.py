@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from edgewatch.errors import Unprocessable
+from edgewatch.params import int_param
 
 from .archive import ObjectSummary
 from .bloom import BloomFilter
@@ -191,12 +192,7 @@ def parse_query(params: dict[str, str], now_ms: int) -> Query:
         raise Unprocessable("'from' must be before 'to'", details={"from": start, "to": end})
     if end - start > MAX_RANGE_MS:
         raise Unprocessable("the time range is limited to 400 days", details={"from": start, "to": end})
-    try:
-        limit = int(params.get("limit", "100"))
-    except ValueError:
-        raise Unprocessable("limit must be an integer", details={"limit": params["limit"][:20]}) from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Unprocessable(f"limit must be between 1 and {MAX_LIMIT}", details={"limit": limit})
+    limit = int_param(params, "limit", 100, 1, MAX_LIMIT)
     min_level = 0
     if "level" in params:
         level = params["level"].lower()
