@@ -196,7 +196,7 @@ class CheckRunner(DurableObject):
                 record = self._record(row.id, row.created_ms)
                 verdict = judge_heartbeat(_spec("heartbeat", row.spec), record.last_ping_ms, row.created_ms, now_ms)
                 if verdict is not None:
-                    self._apply(row, verdict, now_ms, maintenance, changes)
+                    self._apply(row, verdict, now_ms, maintenance, changes, record=record)
         self._trim(now_ms)
         return json.dumps(changes)
 
@@ -210,10 +210,14 @@ class CheckRunner(DurableObject):
         *,
         status: int | None = None,
         latency: float | None = None,
-    ) -> None:
-        record = self._record(row.id, row.created_ms)
+        record: MonitorRecord | None = None,
+    ) -> bool:
+        """Fold one result into the monitor's record (read here unless the caller has it); False
+        when nothing was written because the minute was already recorded."""
+        if record is None:
+            record = self._record(row.id, row.created_ms)
         if record.last_run_ms is not None and record.last_run_ms >= now_ms:
-            return  # a repeated delivery of this minute's cron
+            return False  # a repeated delivery of this minute's cron
         bucket = self._bucket(row.id, now_ms)
         excluded = in_maintenance(maintenance, row.id, now_ms)
         outcome = apply(
@@ -250,6 +254,7 @@ class CheckRunner(DurableObject):
                 "UPDATE incidents SET end_ms = ? WHERE id = ? AND start_ms = ? AND end_ms IS NULL",
                 now_ms, row.id, outcome.closed.start_ms,
             )  # fmt: skip
+        return True
 
     def _trim(self, now_ms: int) -> None:
         self.sql.exec("DELETE FROM results WHERE ts < ?", now_ms - RAW_KEEP_MS)
@@ -266,13 +271,14 @@ class CheckRunner(DurableObject):
         row = rows[0]
         record = self._record(monitor_id, row.created_ms)
         record.last_ping_ms = max(now_ms, record.last_ping_ms or 0)
-        self.sql.exec(
-            "INSERT OR REPLACE INTO records (id, data) VALUES (?, ?)", monitor_id, json.dumps(record.to_json())
-        )
+        written = False
         if record.state.state in (State.DOWN, State.PENDING):
             result = ProbeResult(True, False, ProbeReason.OK, "ping received")
-            changes: list[dict[str, Any]] = []
-            self._apply(row, result, now_ms, self._maintenance(), changes)
+            written = self._apply(row, result, now_ms, self._maintenance(), [], record=record)
+        if not written:
+            self.sql.exec(
+                "INSERT OR REPLACE INTO records (id, data) VALUES (?, ?)", monitor_id, json.dumps(record.to_json())
+            )
         return "ok"
 
     # -- reads ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from edgewatch.checks import CheckSpec, check_spec_from_json
+from edgewatch.checks import check_spec_from_json
 from edgewatch.errors import BadRequest, Conflict, NotFound, Unprocessable, error_line
 from edgewatch.logs.ingest import check_content_type
 from edgewatch.logs.query import parse_time
@@ -35,23 +35,30 @@ def _now(req: Incoming) -> int:
     return request_now_ms(req.env, req.header(TEST_CLOCK_HEADER))
 
 
-def _config(env: Any) -> tuple[list[CheckSpec], list[str], dict[str, Any]]:
+_config_cache: dict[str, Any] = {}
+
+
+def config_monitors(env: Any) -> tuple[list[str], str]:
+    """(config checks that wait for a base URL, the config's monitors as the JSON that
+    CheckRunner.sync_config takes), worked out once per configuration and base URL."""
     checks = stack_config(env).monitoring.health_checks
-    base = getattr(env, "MONITORED_BASE_URL", None)
-    specs, waiting = config_checks(checks, None if base is None else str(base))
-    payload = {
-        "checks": [s.to_json() for s in specs],
-        "heartbeats": [heartbeat_from_json(h).to_json() for h in checks.heartbeats],
-        "maintenance": list(checks.maintenance),
-    }
-    return specs, waiting, payload
+    raw_base = getattr(env, "MONITORED_BASE_URL", None)
+    base = None if raw_base is None else str(raw_base)
+    if _config_cache.get("checks") is not checks or _config_cache.get("base") != base:
+        specs, waiting = config_checks(checks, base)
+        payload = {
+            "checks": [s.to_json() for s in specs],
+            "heartbeats": [heartbeat_from_json(h).to_json() for h in checks.heartbeats],
+            "maintenance": list(checks.maintenance),
+        }
+        _config_cache.update(checks=checks, base=base, waiting=waiting, payload=json.dumps(payload, sort_keys=True))
+    return _config_cache["waiting"], _config_cache["payload"]
 
 
 async def synced(env: Any, now_ms: int) -> Any:
     """The runner, with the config's monitors synced in (a no-op when the config is unchanged)."""
-    _, _, payload = _config(env)
     stub = runner(env)
-    await stub.sync_config(json.dumps(payload, sort_keys=True), now_ms)
+    await stub.sync_config(config_monitors(env)[1], now_ms)
     return stub
 
 
@@ -140,7 +147,7 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
     async def list_checks(req: Incoming) -> Reply:
         require_reader(req.env, req.header("authorization"))
         now = _now(req)
-        _, waiting, _ = _config(req.env)
+        waiting, _ = config_monitors(req.env)
         stub = await synced(req.env, now)
         return Reply({"monitors": json.loads(str(await stub.list_monitors(now))), "waiting_for_base_url": waiting})
 
@@ -262,7 +269,7 @@ def register(app: WorkerApp) -> None:  # noqa: PLR0915  (one place lists every u
                 }
                 for m in monitors
             ],
-            "waiting_for_base_url": _config(env)[1],
+            "waiting_for_base_url": config_monitors(env)[0],
         }
 
     app.health_sections["uptime"] = summary
