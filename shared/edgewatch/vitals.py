@@ -36,17 +36,11 @@ from typing import Any, Literal, cast
 
 from .config import Threshold, VitalName, WebVitalsThresholds
 from .errors import BadRequest, PayloadTooLarge
-from .logs.entry import MAX_ID_CHARS, LineError
-from .logs.ingest import (
-    EntryError,
-    batch_items,
-    decode_text,
-    epoch_ms,
-    json_type,
-    may_hold_surrogates,
-    parse_json,
-    show,
-)
+from .logs.entry import MAX_ID_CHARS
+from .wire.body import decode_text
+from .wire.items import EntryError, LineError, batch_items, json_type, show
+from .wire.jsondoc import may_hold_surrogates, parse_json
+from .wire.timestamps import epoch_ms
 
 Rating = Literal["good", "needs-improvement", "poor"]
 Device = Literal["mobile", "tablet", "desktop", "unknown"]

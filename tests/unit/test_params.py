@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from edgewatch.errors import Unprocessable
-from edgewatch.params import flag_param, int_param
+from edgewatch.wire.params import flag_param, int_param
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from edgewatch.config import DEFAULTS_DIR, Threshold, WebVitalsThresholds, load_web_vitals
 from edgewatch.errors import ApiError, BadRequest, PayloadTooLarge
-from edgewatch.logs.entry import LineError
 from edgewatch.vitals import (
     MAX_ENTRIES,
     MAX_STRING_CHARS,
@@ -23,6 +22,7 @@ from edgewatch.vitals import (
     parse_beacons,
     rate,
 )
+from edgewatch.wire.items import LineError
 
 NOW = 1_795_737_600_000  # 2026-11-27T00:00:00Z
 T1 = 1_795_737_000_000

@@ -12,12 +12,13 @@ from workers import WorkerEntrypoint
 from edgewatch.errors import BadRequest, NotFound, ServiceUnavailable, Unprocessable
 from edgewatch.health import CheckResult
 from edgewatch.logs import loki, otlp
-from edgewatch.logs.ingest import check_content_type, decode_body, parse_native
+from edgewatch.logs.ingest import parse_native
 from edgewatch.logs.pipeline import ShardPayload, prepare
 from edgewatch.logs.retention import RetentionPolicy
 from edgewatch.logs.sampling import Sampler
 from edgewatch.logs.scrub import Scrubber, rules_from_config
 from edgewatch.tokens import check_service
+from edgewatch.wire.body import check_content_type, decode_body
 from edgewatch_cf.app import BindingSpec, Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import ingest_scope_for, require_reader
 from edgewatch_cf.faults import enabled as faults_enabled

@@ -11,8 +11,9 @@ from typing import Any
 from edgewatch.errors import Unprocessable
 from edgewatch.logs.archive import decode_lines
 from edgewatch.logs.entry import LogEntry
-from edgewatch.logs.query import Cursor, parse_query, parse_time, sort_key
-from edgewatch.params import int_param
+from edgewatch.logs.query import Cursor, parse_query, sort_key
+from edgewatch.wire.params import int_param
+from edgewatch.wire.timestamps import parse_time
 from edgewatch_cf.bindings import R2Port, named_stub
 from edgewatch_cf.settings import stack_config
 

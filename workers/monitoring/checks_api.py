@@ -10,11 +10,11 @@ from typing import Any
 
 from edgewatch.checks import check_spec_from_json
 from edgewatch.errors import BadRequest, Conflict, NotFound, Unprocessable, error_line
-from edgewatch.logs.ingest import check_content_type
-from edgewatch.logs.query import parse_time
 from edgewatch.monitors import config_checks, heartbeat_from_json, maintenance_from_json
-from edgewatch.params import flag_param, int_param
 from edgewatch.uptime import DAY_MS, HOUR_MS, latency_series
+from edgewatch.wire.body import check_content_type
+from edgewatch.wire.params import flag_param, int_param
+from edgewatch.wire.timestamps import parse_time
 from edgewatch_cf.app import Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import require_admin, require_reader
 from edgewatch_cf.bindings import named_stub

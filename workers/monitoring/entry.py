@@ -11,11 +11,11 @@ from workers import WorkerEntrypoint
 from check_runner import CheckRunner
 from checks_api import register as register_uptime
 from edgewatch.errors import Unprocessable
-from edgewatch.logs.ingest import check_content_type, decode_body
 from edgewatch.metrics.model import parse_points
 from edgewatch.metrics.otlp import otlp_metrics_response, parse_otlp_metrics
 from edgewatch.metrics.prometheus import CONTENT_TYPE, render
 from edgewatch.vitals import parse_beacons
+from edgewatch.wire.body import check_content_type, decode_body
 from edgewatch_cf.auth import ingest_scope_for, require_reader
 from metrics_api import SHARDS, prometheus_families, query_metrics, store_points, store_stub
 from metrics_store import MetricsStore

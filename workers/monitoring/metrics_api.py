@@ -8,10 +8,10 @@ from collections import defaultdict
 from typing import Any
 
 from edgewatch.errors import ServiceUnavailable, Unprocessable
-from edgewatch.logs.query import parse_time
 from edgewatch.metrics.model import Point, parse_series_key, series_key
 from edgewatch.metrics.prometheus import Family, Sample
 from edgewatch.metrics.windows import Window, bucket, check_agg
+from edgewatch.wire.timestamps import parse_time
 from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.settings import stack_config
 from metrics_store import group_by_shard

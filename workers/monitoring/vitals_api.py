@@ -9,8 +9,8 @@ from collections import defaultdict
 from typing import Any
 
 from edgewatch.errors import Forbidden, ServiceUnavailable, Unprocessable
-from edgewatch.logs.query import parse_time
 from edgewatch.vitals import VitalSample, dedupe, rate
+from edgewatch.wire.timestamps import parse_time
 from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.settings import stack_config
 from vitals_store import summarize

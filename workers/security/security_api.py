@@ -14,7 +14,6 @@ from edgewatch.config import ConfigError, SecurityRule
 from edgewatch.durations import DurationError, parse_duration_ms
 from edgewatch.errors import BadRequest, NotFound, Unprocessable, error_line
 from edgewatch.health import CheckResult
-from edgewatch.logs.ingest import check_content_type
 from edgewatch.security.blocklist import BlockList, is_blocked
 from edgewatch.security.events import SecurityEvent, combine, parse_query, query_events, summarize
 from edgewatch.security.guard import (
@@ -29,6 +28,7 @@ from edgewatch.security.identity import identify, parse_ip, shard_for
 from edgewatch.security.rules import RuleMatcher
 from edgewatch.security.settings import SecuritySettings, SecuritySettingsError, load_security_settings
 from edgewatch.security.threats import Action
+from edgewatch.wire.body import check_content_type
 from edgewatch_cf.app import Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import ingest_scope_for, require_admin, require_reader
 from edgewatch_cf.bindings import KVPort, named_stub

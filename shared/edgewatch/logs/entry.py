@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..wire.items import LineError
+
 LEVELS: tuple[str, ...] = ("debug", "info", "warn", "error", "fatal")
 LEVEL_RANK: dict[str, int] = {name: index for index, name in enumerate(LEVELS)}
 
@@ -31,7 +33,6 @@ LEVEL_ALIASES: dict[str, str] = {
 
 MAX_MESSAGE_CHARS = 32_768
 MAX_ID_CHARS = 128
-MAX_SERVICE_CHARS = 64
 
 
 @dataclass(slots=True)
@@ -78,17 +79,6 @@ class LogEntry:
             attributes=data.get("attributes") or {},
             weight=data.get("weight", 1.0),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class LineError:
-    """One rejected entry of a batch: its position and why."""
-
-    index: int
-    error: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"index": self.index, "error": self.error}
 
 
 @dataclass(slots=True)

@@ -32,20 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BadRequest, PayloadTooLarge
-from .entry import LEVEL_ALIASES, MAX_ID_CHARS, MAX_MESSAGE_CHARS, LineError, LogEntry, ParsedBatch
-from .ingest import (
-    MAX_ATTRIBUTE_KEYS,
-    UNKNOWN_SERVICE,
-    EntryError,
-    check_attributes,
-    check_encodable,
-    clean_service,
-    decode_text,
-    json_type,
-    may_hold_surrogates,
-    parse_json,
-    show,
-)
+from ..wire.attributes import MAX_ATTRIBUTE_KEYS, check_attributes
+from ..wire.body import decode_text
+from ..wire.items import EntryError, LineError, json_type, show
+from ..wire.jsondoc import may_hold_surrogates, parse_json
+from ..wire.names import UNKNOWN_SERVICE, clean_service
+from .entry import LEVEL_ALIASES, MAX_ID_CHARS, MAX_MESSAGE_CHARS, LogEntry, ParsedBatch
+from .ingest import check_encodable
 
 _SERVICE_LABELS = ("service_name", "service", "app", "job")
 _LEVEL_LABELS = ("level", "detected_level", "severity")

@@ -19,12 +19,12 @@ import base64
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from edgewatch.errors import Unprocessable
-from edgewatch.params import int_param
 
+from ..wire.params import int_param
+from ..wire.timestamps import parse_time
 from .archive import ObjectSummary
 from .bloom import BloomFilter
 from .entry import LEVEL_RANK, LEVELS, LogEntry
@@ -157,19 +157,6 @@ def _attr_value(attributes: dict[str, Any], path: str) -> str | None:
     if isinstance(value, str | int | float):
         return str(value)
     return None
-
-
-def parse_time(text: str, name: str) -> int:
-    text = text.strip()
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise Unprocessable(f"{name} must be epoch milliseconds or RFC 3339", details={name: text[:100]}) from None
-    if parsed.tzinfo is None:
-        raise Unprocessable(f"{name} needs a timezone (e.g. 'Z')", details={name: text[:100]})
-    return int(parsed.timestamp() * 1000)
 
 
 def parse_phrases(text: str) -> tuple[tuple[str, ...], ...]:

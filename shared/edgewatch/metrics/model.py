@@ -34,19 +34,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import BadRequest, PayloadTooLarge
-from ..logs.entry import LineError
-from ..logs.ingest import (
-    MAX_TS_MS,
-    SECONDS_BELOW,
-    EntryError,
-    batch_items,
-    decode_text,
-    epoch_ms,
-    json_type,
-    may_hold_surrogates,
-    parse_json,
-    show,
-)
+from ..wire.body import decode_text
+from ..wire.items import EntryError, LineError, batch_items, json_type, show
+from ..wire.jsondoc import may_hold_surrogates, parse_json
+from ..wire.timestamps import MAX_TS_MS, SECONDS_BELOW, epoch_ms
 
 MetricKind = Literal["counter", "gauge", "timing"]
 Labels = tuple[tuple[str, str], ...]

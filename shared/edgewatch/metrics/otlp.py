@@ -47,9 +47,11 @@ from itertools import pairwise
 from typing import Any
 
 from ..errors import BadRequest, PayloadTooLarge
-from ..logs.entry import LineError
-from ..logs.ingest import EntryError, clean_service, decode_text, json_type, may_hold_surrogates, parse_json, show
-from ..logs.otlp import envelope_array, envelope_object, int64, key_values
+from ..wire.body import decode_text
+from ..wire.items import EntryError, LineError, json_type, show
+from ..wire.jsondoc import may_hold_surrogates, parse_json
+from ..wire.names import clean_service
+from ..wire.otlp_values import envelope_array, envelope_object, int64, key_values
 from .model import (
     MAX_LABEL_VALUE_CHARS,
     MAX_LABELS,

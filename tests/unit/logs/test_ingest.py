@@ -11,19 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgewatch.errors import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType
-from edgewatch.logs.entry import LEVELS, MAX_ID_CHARS, MAX_MESSAGE_CHARS, MAX_SERVICE_CHARS, LogEntry, ParsedBatch
-from edgewatch.logs.ingest import (
-    MAX_ATTRIBUTE_DEPTH,
-    MAX_ATTRIBUTE_KEYS,
-    MAX_TS_MS,
-    EntryError,
-    check_content_type,
-    decode_body,
-    epoch_ms,
-    normalize_entry,
-    parse_native,
-    valid_service,
-)
+from edgewatch.logs.entry import LEVELS, MAX_ID_CHARS, MAX_MESSAGE_CHARS, LogEntry, ParsedBatch
+from edgewatch.logs.ingest import normalize_entry, parse_native
+from edgewatch.wire.attributes import MAX_ATTRIBUTE_DEPTH, MAX_ATTRIBUTE_KEYS
+from edgewatch.wire.body import check_content_type, decode_body
+from edgewatch.wire.items import EntryError
+from edgewatch.wire.names import MAX_SERVICE_CHARS, valid_service
+from edgewatch.wire.timestamps import MAX_TS_MS, epoch_ms
 
 NOW = 1_795_737_600_000  # 2026-11-26T00:00:00Z
 SEED = {"level": "info", "message": "Test log entry", "service": "test", "timestamp": 1795737600000}

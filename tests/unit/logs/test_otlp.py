@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edgewatch.errors import BadRequest, PayloadTooLarge
-from edgewatch.logs.entry import MAX_MESSAGE_CHARS, LineError, LogEntry, ParsedBatch
+from edgewatch.logs.entry import MAX_MESSAGE_CHARS, LogEntry, ParsedBatch
 from edgewatch.logs.otlp import otlp_response, parse_otlp_logs
+from edgewatch.wire.items import LineError
 from tests.unit.logs.test_ingest import assert_valid_batch, check_parser_outcome, json_values
 
 NOW = 1_795_737_600_000

@@ -10,8 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edgewatch.errors import ApiError, BadRequest, PayloadTooLarge
-from edgewatch.logs.entry import LineError
-from edgewatch.logs.ingest import MAX_TS_MS
 from edgewatch.metrics.model import (
     MAX_LABEL_VALUE_CHARS,
     MAX_LABELS,
@@ -23,6 +21,8 @@ from edgewatch.metrics.model import (
     valid_label_name,
     valid_metric_name,
 )
+from edgewatch.wire.items import LineError
+from edgewatch.wire.timestamps import MAX_TS_MS
 
 NOW = 1_795_737_600_000  # 2026-11-27T00:00:00Z
 T1 = 1_795_737_000_000

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edgewatch.errors import ApiError, BadRequest, PayloadTooLarge
-from edgewatch.logs.entry import LineError
-from edgewatch.logs.ingest import MAX_TS_MS
 from edgewatch.metrics.model import MAX_LABELS, Point, parse_series_key, series_key, valid_label_name, valid_metric_name
 from edgewatch.metrics.otlp import otlp_metrics_response, parse_otlp_metrics
+from edgewatch.wire.items import LineError
+from edgewatch.wire.timestamps import MAX_TS_MS
 from tests.unit.metrics.test_model import json_values
 
 NOW = 1_795_737_600_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import Unprocessable
+from ..errors import Unprocessable
 
 
 def int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
