@@ -22,6 +22,7 @@ from typing import Any
 
 from edgewatch.services import SERVICES
 
+from .devvars import dev_vars
 from .localconfig import write_extra_local_config, write_local_configs, write_router_config
 from .toolchain import LOCAL, ROOT, ensure_toolchain, wrangler_command, wrangler_env
 from .vendor import vendor
@@ -62,6 +63,8 @@ class Stack:
     # Where this stack's own local Wrangler configs go (default: beside persist_dir). Never shared:
     # a running `wrangler dev` reloads when its config changes.
     config_dir: Path | None = None
+    # Local secrets from .dev.vars (git-ignored) are added to every Worker's vars; extra_vars win.
+    read_dev_vars: bool = True
     process: subprocess.Popen[bytes] | None = None
     dashboard: http.server.ThreadingHTTPServer | None = None
     started_s: float = 0.0
@@ -83,6 +86,9 @@ class Stack:
             query["time"] = str(scheduled_ms)
         return f"{self.base_url}/cdn-cgi/handler/scheduled?{urlencode(query)}"
 
+    def vars(self) -> dict[str, str]:
+        return {**(dev_vars() if self.read_dev_vars else {}), **self.extra_vars}
+
     def command(self) -> list[str]:
         target = self.config_dir or (self.persist_dir.parent / "wrangler-configs")
         extra_routes = {prefix: (binding, name) for prefix, binding, _entry, name in self.extra_workers}
@@ -102,7 +108,7 @@ class Stack:
             )
         configs = [
             write_router_config(extra_routes, target_dir=target),
-            *write_local_configs(self.extra_vars, self.environment, target_dir=target),
+            *write_local_configs(self.vars(), self.environment, target_dir=target),
             *extras,
         ]
         cmd = [*wrangler_command(), "dev"]

@@ -1,8 +1,10 @@
 """A small request/job dispatcher shared by every Worker entry.
 
-The entry declares routes and jobs on a WorkerApp; `handle` turns a Request into a call of the
-handler and the result into a JSON Response. Errors become JSON bodies with the right status;
-an unexpected exception is logged with an id and answered as a 500 JSON body with no trace.
+Adapter modules declare their routes, jobs and health parts on a module-level ``Routes`` with short
+top-level handler functions; the entry builds one WorkerApp and ``include``s them. ``handle`` turns
+a Request into a call of the handler and the result into a JSON Response. Errors become JSON bodies
+with the right status; an unexpected exception is logged with an id and answered as a 500 JSON body
+with no trace.
 """
 
 from __future__ import annotations
@@ -84,6 +86,41 @@ def _respond(method: str, reply: Reply) -> Response:
     return json_response(reply.body, reply.status, reply.headers)
 
 
+class Routes:
+    """What one adapter module serves: routes, cron jobs, health checks and health sections."""
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, str, Handler]] = []
+        self.jobs: dict[str, Job] = {}
+        self.checks: list[ExtraCheck] = []
+        self.sections: dict[str, Callable[[Any], Awaitable[Any]]] = {}
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append((method, pattern, handler))
+            return handler
+
+        return register
+
+    def job(self, name: str) -> Callable[[Job], Job]:
+        def register(fn: Job) -> Job:
+            self.jobs[name] = fn
+            return fn
+
+        return register
+
+    def health_check(self, check: ExtraCheck) -> ExtraCheck:
+        self.checks.append(check)
+        return check
+
+    def health_section(self, name: str) -> Callable[[Callable[[Any], Awaitable[Any]]], Callable[[Any], Awaitable[Any]]]:
+        def register(fn: Callable[[Any], Awaitable[Any]]) -> Callable[[Any], Awaitable[Any]]:
+            self.sections[name] = fn
+            return fn
+
+        return register
+
+
 @dataclass(frozen=True)
 class BindingSpec:
     name: str
@@ -92,7 +129,7 @@ class BindingSpec:
 
 
 class WorkerApp:
-    def __init__(self, concern: str, bindings: list[BindingSpec]) -> None:
+    def __init__(self, concern: str, bindings: list[BindingSpec], include: tuple[Routes, ...] = ()) -> None:
         self.service = service(concern)
         self.router: Router[Handler] = Router()
         self.jobs: dict[str, Job] = {}
@@ -102,8 +139,9 @@ class WorkerApp:
         self.health_sections: dict[str, Callable[[Any], Awaitable[Any]]] = {}
         self.console = Console(self.service.worker_name)
         self.router.add("GET", f"{self.service.prefix}/health", self._health)
+        for routes in include:
+            self.include(routes)
 
-    # -- declarations -------------------------------------------------------------------
     def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.router.add(method, pattern, handler)
@@ -117,6 +155,13 @@ class WorkerApp:
             return fn
 
         return register
+
+    def include(self, routes: Routes) -> None:
+        for method, pattern, handler in routes.routes:
+            self.router.add(method, pattern, handler)
+        self.jobs.update(routes.jobs)
+        self.extra_checks.extend(routes.checks)
+        self.health_sections.update(routes.sections)
 
     # -- HTTP -----------------------------------------------------------------------------
     async def handle(self, request: Any, env: Any, ctx: Any) -> Response:

@@ -6,28 +6,20 @@ the hot path)."""
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from workers import DurableObject
 
 from edgewatch.security.blocklist import BlockList, BlockSource, active_entries, add_block, purge_expired, remove_block
-from edgewatch_cf.bindings import KVPort, storage_round_trip
+from edgewatch_cf.bindings import KVPort
+from edgewatch_cf.sqlite_object import SqliteObject
 
 KV_KEY = "security:blocklist"
 
 
-class BlockLedger(DurableObject):
-    def __init__(self, ctx: Any, env: Any) -> None:
-        super().__init__(ctx, env)
-        self.sql = ctx.storage.sql
-        self.sql.exec("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-
-    async def probe(self, token: str) -> str:
-        return await storage_round_trip(self.ctx, token)
+class BlockLedger(SqliteObject):
+    MIGRATIONS = ("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",)
 
     def _load(self) -> BlockList:
-        rows = list(self.sql.exec("SELECT value FROM state WHERE key = 'blocklist'").toArray())
-        return BlockList.from_json(json.loads(rows[0].value)) if rows else BlockList()
+        row = self.first("SELECT value FROM state WHERE key = 'blocklist'")
+        return BlockList.from_json(json.loads(row.value)) if row else BlockList()
 
     async def _save(self, state: BlockList, now_ms: int) -> None:
         state = purge_expired(state, now_ms)

@@ -10,26 +10,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgewatch.infra import (
-    LATENCY_BUCKETS_MS,
+from edgewatch.infra.samples import (
     LATEST_PREFIX,
     ROLLUP_PREFIX,
     SAMPLE_TTL_S,
     Sample,
-    TargetSummary,
     decode_samples,
     encode_samples,
     hour_prefixes,
+    rollup_key,
+    sample_key,
+)
+from edgewatch.infra.store import (
     latest_rollups,
     latest_samples,
     load_samples,
     record_samples,
     rollup_day,
-    rollup_key,
     rollup_samples,
-    sample_key,
-    summarize,
 )
+from edgewatch.infra.summary import LATENCY_BUCKETS_MS, TargetSummary, summarize
 from edgewatch.memory import FixedClock, MemoryKV
 
 R = TypeVar("R")
