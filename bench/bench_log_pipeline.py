@@ -15,11 +15,11 @@ from pathlib import Path
 
 from bench.loadgen import machine
 from bench.logcorpus import body as make_body
-from edgewatch.config import default_config
 from edgewatch.logs.ingest import parse_native
 from edgewatch.logs.pipeline import prepare
 from edgewatch.logs.sampling import Sampler
 from edgewatch.logs.scrub import Scrubber, rules_from_config
+from edgewatch.stack import default_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NOW = 1_795_737_600_000

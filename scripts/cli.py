@@ -118,7 +118,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from edgewatch.config import ConfigError, load_stack_config
+    from edgewatch.config import ConfigError
+    from edgewatch.stack import load_stack_config
 
     def read(path: str | None) -> str | None:
         return None if path is None else Path(path).read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -67,6 +69,16 @@ def _secret_or_url(value: str) -> str:
     raise ValueError("must be a secret reference such as 'env:SLACK_WEBHOOK_URL' or an http(s) URL")
 
 
+# A concern's extra check of one section, by the section's name ("healthChecks"); it raises
+# ValueError naming the field. The schemas here stay a leaf: they import no concern.
+CrossChecks = Mapping[str, Callable[[Any], None]]
+
+
+def _cross_check(info: ValidationInfo, section: str) -> Callable[[Any], None] | None:
+    checks: CrossChecks = (info.context or {}).get("cross_checks") or {}
+    return checks.get(section)
+
+
 class HealthChecksConfig(_Model):
     interval: int = Field(60_000, ge=60_000, description="ms between runs; the cron runs every minute")
     timeout: int = Field(10_000, gt=0, le=30_000)
@@ -96,20 +108,11 @@ class HealthChecksConfig(_Model):
         return value
 
     @model_validator(mode="after")
-    def _monitors(self) -> HealthChecksConfig:
-        from .monitors import config_checks, heartbeat_from_json, maintenance_from_json
-
-        config_checks(self)  # raises on a bad check; paths without a base URL only wait for one
-        for i, item in enumerate(self.heartbeats):
-            try:
-                heartbeat_from_json(item)
-            except ValueError as exc:
-                raise ValueError(f"heartbeats.{i}.{exc}") from None
-        for i, item in enumerate(self.maintenance):
-            try:
-                maintenance_from_json(item)
-            except ValueError as exc:
-                raise ValueError(f"maintenance.{i}.{exc}") from None
+    def _cross_checks(self, info: ValidationInfo) -> HealthChecksConfig:
+        """The monitors' own rules belong to the uptime concern: edgewatch.stack hands them in."""
+        check = _cross_check(info, "healthChecks")
+        if check is not None:
+            check(self)  # raises ValueError naming the field
         return self
 
 
@@ -363,9 +366,12 @@ def _parse_json(text: str | bytes, source: str) -> Any:
         raise ConfigError(source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from None
 
 
-def load_monitoring(data: Any, source: str = "monitoring-config.json") -> MonitoringConfig:
+def load_monitoring(
+    data: Any, source: str = "monitoring-config.json", cross_checks: CrossChecks | None = None
+) -> MonitoringConfig:
+    """The schema's checks; ``cross_checks`` adds the concerns' own (see edgewatch.stack)."""
     try:
-        return MonitoringConfig.model_validate(data)
+        return MonitoringConfig.model_validate(data, context={"cross_checks": cross_checks or {}})
     except ValidationError as exc:
         raise ConfigError(source, _problems(exc, "monitoring")) from None
 
@@ -391,8 +397,10 @@ def load_stack_config(
     monitoring: str | bytes | None = None,
     security_rules: str | bytes | None = None,
     web_vitals: str | bytes | None = None,
+    cross_checks: CrossChecks | None = None,
 ) -> StackConfig:
-    """Load the three JSON documents; any left as None comes from the shipped defaults."""
+    """Load the three JSON documents; any left as None comes from the shipped defaults. Only the
+    schemas are checked here; edgewatch.stack.load_stack_config adds the concerns' cross-checks."""
 
     def text(given: str | bytes | None, name: str) -> tuple[str | bytes, str]:
         if given is not None:
@@ -403,14 +411,10 @@ def load_stack_config(
     sec_text, sec_src = text(security_rules, "security-rules.json")
     vit_text, vit_src = text(web_vitals, "web-vitals.json")
     return StackConfig(
-        monitoring=load_monitoring(_parse_json(mon_text, mon_src), mon_src),
+        monitoring=load_monitoring(_parse_json(mon_text, mon_src), mon_src, cross_checks),
         security_rules=load_security_rules(_parse_json(sec_text, sec_src), sec_src),
         web_vitals=load_web_vitals(_parse_json(vit_text, vit_src), vit_src),
     )
-
-
-def default_config() -> StackConfig:
-    return load_stack_config()
 
 
 AnyConfig = Union[MonitoringConfig, list[SecurityRule], WebVitalsThresholds]

@@ -240,3 +240,18 @@ def in_maintenance(windows: Sequence[Maintenance], check_id: str, t_ms: int) -> 
 def due(interval_ms: int, last_run_ms: int | None, now_ms: int) -> bool:
     """Due when a full interval has passed since the last run; 5 s of slack absorbs cron jitter."""
     return last_run_ms is None or now_ms - last_run_ms >= interval_ms - 5_000
+
+
+def validate_health_checks(config: HealthChecksConfig) -> None:
+    """The config's monitors are valid: raises ValueError naming the field (a config cross-check)."""
+    config_checks(config)  # raises on a bad check; paths without a base URL only wait for one
+    for i, item in enumerate(config.heartbeats):
+        try:
+            heartbeat_from_json(item)
+        except ValueError as exc:
+            raise ValueError(f"heartbeats.{i}.{exc}") from None
+    for i, item in enumerate(config.maintenance):
+        try:
+            maintenance_from_json(item)
+        except ValueError as exc:
+            raise ValueError(f"maintenance.{i}.{exc}") from None

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from edgewatch.config import default_config
+from edgewatch.stack import default_config
 from edgewatch.vitals import rate
 from scripts.stack import Stack
 from tests.e2e.conftest import READ_TOKEN

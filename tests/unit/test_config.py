@@ -11,13 +11,11 @@ from edgewatch.config import (
     Condition,
     ConfigError,
     Threshold,
-    default_config,
-    load_monitoring,
     load_security_rules,
-    load_stack_config,
     load_web_vitals,
     parse_condition,
 )
+from edgewatch.stack import default_config, load_monitoring, load_stack_config
 
 
 def _default(name: str) -> Any:

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgewatch.checks import MaintenanceWindow, ProbeReason, check_spec_from_json
-from edgewatch.config import ConfigError, HealthChecksConfig, load_monitoring
+from edgewatch.config import ConfigError, HealthChecksConfig
 from edgewatch.monitors import (
     HeartbeatSpec,
     Maintenance,
@@ -17,6 +17,7 @@ from edgewatch.monitors import (
     judge_heartbeat,
     maintenance_from_json,
 )
+from edgewatch.stack import load_monitoring
 
 MIN = 60_000
 T = 1_800_000_000_000  # 2027-01-15T08:00:00Z

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgewatch.config import ConfigError, StackConfig, load_stack_config
+from edgewatch.config import ConfigError, StackConfig
+from edgewatch.stack import load_stack_config
 
 VARS = ("MONITORING_CONFIG_JSON", "SECURITY_RULES_JSON", "WEB_VITALS_JSON")
 

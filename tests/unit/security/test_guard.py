@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgewatch.config import SecurityRule, default_config, load_security_rules
+from edgewatch.config import SecurityRule, load_security_rules
 from edgewatch.security import ratelimit
 from edgewatch.security.blocklist import BlockEntry, BlockList, BlockSource, add_block, is_blocked
 from edgewatch.security.guard import (
@@ -29,6 +29,7 @@ from edgewatch.security.ratelimit import Decision, LimitState, Reason
 from edgewatch.security.rules import RuleMatcher
 from edgewatch.security.settings import FailMode, SecuritySettings, load_security_settings
 from edgewatch.security.threats import Action
+from edgewatch.stack import default_config
 
 S = 1_000
 MIN = 60 * S

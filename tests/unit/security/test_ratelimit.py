@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgewatch.config import SecurityRule, load_stack_config
+from edgewatch.config import SecurityRule
 from edgewatch.security.ratelimit import (
     DEFAULT_MAX_RUNS,
     Decision,
@@ -17,6 +17,7 @@ from edgewatch.security.ratelimit import (
     rate_limit_headers,
     state_key,
 )
+from edgewatch.stack import load_stack_config
 
 MIN = 60_000
 T0 = 1_795_737_600_000  # an arbitrary epoch ms, a whole second

@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgewatch.config import SecurityRule, load_stack_config
+from edgewatch.config import SecurityRule
 from edgewatch.security.rules import Pattern, RuleMatcher, match_rule, normalise_path
+from edgewatch.stack import load_stack_config
 
 LIMIT = [{"requests": 1, "windowMs": 1000}]
 

@@ -1,0 +1,32 @@
+"""The stack's configuration with every concern's own checks: the composition root of the core.
+
+``edgewatch.config`` holds only schemas and imports no concern; the rules that need a concern (an
+uptime check's URL, a heartbeat's period) live in that concern and are handed in here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import config
+from .config import CrossChecks, MonitoringConfig, StackConfig
+from .monitors import validate_health_checks
+
+CROSS_CHECKS: CrossChecks = {"healthChecks": validate_health_checks}
+
+
+def load_monitoring(data: Any, source: str = "monitoring-config.json") -> MonitoringConfig:
+    return config.load_monitoring(data, source, CROSS_CHECKS)
+
+
+def load_stack_config(
+    monitoring: str | bytes | None = None,
+    security_rules: str | bytes | None = None,
+    web_vitals: str | bytes | None = None,
+) -> StackConfig:
+    """The three JSON documents (shipped defaults for any left as None), fully checked."""
+    return config.load_stack_config(monitoring, security_rules, web_vitals, CROSS_CHECKS)
+
+
+def default_config() -> StackConfig:
+    return load_stack_config()
