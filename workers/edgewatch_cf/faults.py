@@ -6,7 +6,6 @@ nothing. Tests set it through `PUT /<concern>/_test/faults/<name>?count=N`.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .bindings import KVPort
@@ -30,14 +29,3 @@ async def take_fault(env: Any, name: str) -> bool:
 
 async def set_fault(env: Any, name: str, count: int) -> None:
     await KVPort(env.KV).put(f"fault:{name}", str(max(0, count)))
-
-
-TEST_CLOCK_HEADER = "x-edgewatch-test-now"
-
-
-def request_now_ms(env: Any, header_value: str | None) -> int:
-    """Wall-clock now; a test stack may instead pin it with the X-Edgewatch-Test-Now header
-    (epoch ms), so that history written by crons at chosen scheduled times can be read back."""
-    if header_value is not None and enabled(env) and header_value.strip().isdigit():
-        return int(header_value.strip())
-    return int(time.time() * 1000)

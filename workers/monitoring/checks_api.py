@@ -18,7 +18,7 @@ from edgewatch.wire.timestamps import parse_time
 from edgewatch_cf.app import Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import require_admin, require_reader
 from edgewatch_cf.bindings import named_stub
-from edgewatch_cf.faults import TEST_CLOCK_HEADER, request_now_ms
+from edgewatch_cf.clock import TEST_CLOCK_HEADER, request_now_ms
 from edgewatch_cf.settings import stack_config
 from prober import probe_all
 

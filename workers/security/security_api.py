@@ -32,7 +32,8 @@ from edgewatch.wire.body import check_content_type
 from edgewatch_cf.app import Incoming, Reply, WorkerApp
 from edgewatch_cf.auth import ingest_scope_for, require_admin, require_reader
 from edgewatch_cf.bindings import KVPort, named_stub
-from edgewatch_cf.faults import TEST_CLOCK_HEADER, request_now_ms, take_fault
+from edgewatch_cf.clock import TEST_CLOCK_HEADER, request_now_ms
+from edgewatch_cf.faults import take_fault
 from edgewatch_cf.settings import stack_config
 
 MAX_CHECK_BODY = 128_000

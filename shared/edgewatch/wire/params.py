@@ -8,15 +8,18 @@ from collections.abc import Mapping
 from ..errors import Unprocessable
 
 
-def int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    """``params[name]`` as an integer in [low, high]; ``default`` when absent."""
+def int_param(
+    params: Mapping[str, str], name: str, default: int, low: int, high: int, *, what: str = "an integer"
+) -> int:
+    """``params[name]`` as an integer in [low, high]; ``default`` when absent. ``what`` says in
+    the error what the integer counts (``"whole seconds"``)."""
     text = params.get(name)
     if text is None:
         return default
     try:
         value = int(text)
     except ValueError:
-        raise Unprocessable(f"{name} must be an integer", details={name: text[:50]}) from None
+        raise Unprocessable(f"{name} must be {what}", details={name: text[:50]}) from None
     if not low <= value <= high:
         raise Unprocessable(f"{name} must be between {low} and {high}", details={name: value})
     return value
