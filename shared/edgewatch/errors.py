@@ -65,13 +65,6 @@ class Unprocessable(ApiError):
     status, code = 422, "invalid_fields"
 
 
-class TooManyRequests(ApiError):
-    status, code = 429, "rate_limited"
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_s))})
-
-
 def internal_error_body(request_id: str) -> dict[str, Any]:
     """What a caller sees for an unexpected fault: no stack trace, an id to find the log line."""
     return {"error": {"code": "internal", "message": "internal error; see the worker log", "request_id": request_id}}

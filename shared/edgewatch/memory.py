@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .ports import KeyPage
+from .ports import Clock, KeyPage
 
 
 @dataclass
@@ -33,7 +33,7 @@ def _page(keys: list[str], cursor: str | None, limit: int) -> KeyPage:
 
 @dataclass
 class MemoryKV:
-    clock: FixedClock | SystemClock = field(default_factory=SystemClock)
+    clock: Clock = field(default_factory=SystemClock)
     data: dict[str, tuple[str, int | None]] = field(default_factory=dict)
 
     def _live(self, key: str) -> str | None:

@@ -128,6 +128,20 @@ class BindingSpec:
     target: str = ""  # object name for a DO probe, concern for a service
 
 
+async def check_binding(env: Any, spec: BindingSpec) -> CheckResult:
+    """One binding's round-trip probe (health, and pitchey-infra's samples)."""
+    binding = getattr(env, spec.name, None)
+    if binding is None:
+        return CheckResult(spec.name, spec.kind, False, 0.0, "binding is not configured")
+    if spec.kind == "kv":
+        return await probe_kv(spec.name, binding)
+    if spec.kind == "r2":
+        return await probe_r2(spec.name, binding)
+    if spec.kind == "durable_object":
+        return await probe_durable_object(spec.name, binding, spec.target)
+    return await probe_service(spec.name, binding, BY_CONCERN[spec.target].worker_name)
+
+
 class WorkerApp:
     def __init__(self, concern: str, bindings: list[BindingSpec], include: tuple[Routes, ...] = ()) -> None:
         self.service = service(concern)
@@ -203,20 +217,8 @@ class WorkerApp:
             return json_response(body, 500)
 
     # -- health ---------------------------------------------------------------------------
-    async def check_binding(self, env: Any, spec: BindingSpec) -> CheckResult:
-        binding = getattr(env, spec.name, None)
-        if binding is None:
-            return CheckResult(spec.name, spec.kind, False, 0.0, "binding is not configured")
-        if spec.kind == "kv":
-            return await probe_kv(spec.name, binding)
-        if spec.kind == "r2":
-            return await probe_r2(spec.name, binding)
-        if spec.kind == "durable_object":
-            return await probe_durable_object(spec.name, binding, spec.target)
-        return await probe_service(spec.name, binding, BY_CONCERN[spec.target].worker_name)
-
     async def check_bindings(self, env: Any) -> list[CheckResult]:
-        return list(await asyncio.gather(*(self.check_binding(env, spec) for spec in self.bindings)))
+        return list(await asyncio.gather(*(check_binding(env, spec) for spec in self.bindings)))
 
     def check_config(self, env: Any) -> CheckResult:
         start = time.perf_counter()
