@@ -1,0 +1,11 @@
+"""Alerting: rules evaluated into alerts, Alertmanager-grade routing, grouping, silences,
+inhibition and acknowledgement, and notifications delivered through a durable outbox.
+
+The interface other packages and the adapters use is what this module exports.
+"""
+
+from __future__ import annotations
+
+from .model import Alert, LabelSet, Notification, NotifyReason, Severity, fingerprint
+
+__all__ = ["Alert", "LabelSet", "Notification", "NotifyReason", "Severity", "fingerprint"]
