@@ -150,9 +150,12 @@ def test_service_bindings_point_at_existing_workers(concern: str, peers: list[st
 
 
 def _literal_binding_specs(concern: str) -> set[tuple[str, str]]:
-    tree = ast.parse((ROOT / "workers" / concern / "entry.py").read_text())
+    """The BindingSpec literals of the Worker's modules (its entry and the modules beside it)."""
     specs = set()
-    for node in ast.walk(tree):
+    nodes = [
+        n for path in sorted((ROOT / "workers" / concern).glob("*.py")) for n in ast.walk(ast.parse(path.read_text()))
+    ]
+    for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "BindingSpec":
             args = node.args[:2]
             if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
