@@ -540,8 +540,8 @@ def to_text(node: Node) -> str:
             right = f"({right})"
         return f"{left} {node.op} {right}"
     if isinstance(node, Number):
-        integral = node.value.is_integer() and abs(node.value) < 1e15
-        return str(int(node.value)) if integral else repr(node.value)
+        value = float(node.value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(node, SignalRef):
         return node.name
     return _query_text(node)
