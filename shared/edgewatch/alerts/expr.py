@@ -311,7 +311,9 @@ def _string(text: str, start: int) -> tuple[int, str]:
             continue
         out.append(char)
         i += 1
-    raise RuleSyntaxError(len(text) + 1, 'a closing \'"\' of the string opened at column ' + str(start + 1), "end of input")
+    raise RuleSyntaxError(
+        len(text) + 1, "a closing '\"' of the string opened at column " + str(start + 1), "end of input"
+    )
 
 
 # -- parser ---------------------------------------------------------------------------------

@@ -77,7 +77,12 @@ def signal_table(overrides: Mapping[str, str] | None = None) -> SignalTable:
     texts = {**DEFAULT_SIGNALS, **(overrides or {})}
     signals: dict[str, Signal] = {}
     for name, text in texts.items():
-        if not _SIGNAL_NAME.fullmatch(name) or name in KEYWORDS or name in AGGREGATIONS or _QUANTILE_NAME.fullmatch(name):
+        if (
+            not _SIGNAL_NAME.fullmatch(name)
+            or name in KEYWORDS
+            or name in AGGREGATIONS
+            or _QUANTILE_NAME.fullmatch(name)
+        ):
             raise SignalError(
                 f"signals.{name}: a signal name is lower-case letters, digits and '_' (at most 64), "
                 "not a keyword or a function name"

@@ -44,27 +44,49 @@ PARSES: list[tuple[str, Condition]] = [
     # and binds tighter than or; not applies to the comparison after it
     (
         "x > 1 or x < 2 and not x == 3",
-        Logic("or", Compare(">", SignalRef("x"), Number(1)),
-              Logic("and", Compare("<", SignalRef("x"), Number(2)), Not(Compare("==", SignalRef("x"), Number(3))))),
+        Logic(
+            "or",
+            Compare(">", SignalRef("x"), Number(1)),
+            Logic("and", Compare("<", SignalRef("x"), Number(2)), Not(Compare("==", SignalRef("x"), Number(3)))),
+        ),
     ),
     # parentheses group conditions
     (
         "(x > 1 or x < 2) and x > 0",
-        Logic("and", Logic("or", Compare(">", SignalRef("x"), Number(1)), Compare("<", SignalRef("x"), Number(2))),
-              Compare(">", SignalRef("x"), Number(0))),
+        Logic(
+            "and",
+            Logic("or", Compare(">", SignalRef("x"), Number(1)), Compare("<", SignalRef("x"), Number(2))),
+            Compare(">", SignalRef("x"), Number(0)),
+        ),
     ),
     # the issue's explicit query
     (
         'p99(http_request_duration_ms{route="/api/pitches"}[5m]) > 1500',
-        Compare(">", Query("p99", "http_request_duration_ms", (Matcher("route", MatchOp.EQUAL, "/api/pitches"),)),
-                Number(1500)),
+        Compare(
+            ">",
+            Query("p99", "http_request_duration_ms", (Matcher("route", MatchOp.EQUAL, "/api/pitches"),)),
+            Number(1500),
+        ),
     ),
     # every matcher operator, escapes in strings, a range, grouping with and without parentheses
     (
         r'rate(reqs{a="q\"\\", b!="x", c=~"5..", d!~"GET|HEAD",}[1m]) by (service, route) > 2',
-        Compare(">", Query("rate", "reqs", (Matcher("a", MatchOp.EQUAL, 'q"\\'), Matcher("b", MatchOp.NOT_EQUAL, "x"),
-                                             Matcher("c", MatchOp.REGEX, "5.."), Matcher("d", MatchOp.NOT_REGEX, "GET|HEAD")),
-                                 60_000, ("service", "route")), Number(2)),
+        Compare(
+            ">",
+            Query(
+                "rate",
+                "reqs",
+                (
+                    Matcher("a", MatchOp.EQUAL, 'q"\\'),
+                    Matcher("b", MatchOp.NOT_EQUAL, "x"),
+                    Matcher("c", MatchOp.REGEX, "5.."),
+                    Matcher("d", MatchOp.NOT_REGEX, "GET|HEAD"),
+                ),
+                60_000,
+                ("service", "route"),
+            ),
+            Number(2),
+        ),
     ),
     ("count(reqs) by service > 2", Compare(">", Query("count", "reqs", by=("service",)), Number(2))),
     ("p999(t) > 1", Compare(">", Query("p999", "t"), Number(1))),
@@ -194,8 +216,44 @@ def test_not_is_pushed_down_by_de_morgan() -> None:
 # -- properties -----------------------------------------------------------------------------
 
 TOKENS = st.sampled_from(
-    ["x", "error_rate", "p99", "rate", "(", ")", "{", "}", "[", "]", ",", ">", ">=", "==", "!=", "=~", "!~", "=",
-     "and", "or", "not", "by", "1", "5m", "2%", "-", "+", "*", "/", '"a"', '"(a+)+"', '"', "\\", "0.5", "1e3", " "]
+    [
+        "x",
+        "error_rate",
+        "p99",
+        "rate",
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ">",
+        ">=",
+        "==",
+        "!=",
+        "=~",
+        "!~",
+        "=",
+        "and",
+        "or",
+        "not",
+        "by",
+        "1",
+        "5m",
+        "2%",
+        "-",
+        "+",
+        "*",
+        "/",
+        '"a"',
+        '"(a+)+"',
+        '"',
+        "\\",
+        "0.5",
+        "1e3",
+        " ",
+    ]
 )
 
 
@@ -213,17 +271,25 @@ _label_values = st.text(alphabet=st.sampled_from('ab"\\/.|*x é'), max_size=6)
 _label_names = st.sampled_from(["service", "route", "le"])
 _matchers = st.builds(
     Matcher, _label_names, st.sampled_from([MatchOp.EQUAL, MatchOp.NOT_EQUAL]), _label_values
-) | st.builds(Matcher, _label_names, st.sampled_from([MatchOp.REGEX, MatchOp.NOT_REGEX]),
-              st.sampled_from(["error|fatal", "5..", "/api/.*", r"a\\b", '"q"']))
+) | st.builds(
+    Matcher,
+    _label_names,
+    st.sampled_from([MatchOp.REGEX, MatchOp.NOT_REGEX]),
+    st.sampled_from(["error|fatal", "5..", "/api/.*", r"a\\b", '"q"']),
+)
 _queries = st.builds(
-    Query, st.sampled_from(["rate", "avg", "sum", "p99", "p1", "p999"]), _names,
-    st.lists(_matchers, max_size=3).map(tuple), st.sampled_from([1_000, 60_000, 300_000, 86_400_000]),
+    Query,
+    st.sampled_from(["rate", "avg", "sum", "p99", "p1", "p999"]),
+    _names,
+    st.lists(_matchers, max_size=3).map(tuple),
+    st.sampled_from([1_000, 60_000, 300_000, 86_400_000]),
     st.lists(st.sampled_from(["service", "route"]), max_size=2).map(tuple),
 )
 _numbers = st.builds(Number, st.floats(allow_nan=False, allow_infinity=False, width=64))
 _values: st.SearchStrategy[Value] = st.recursive(
     _numbers | st.builds(SignalRef, _names) | _queries,
-    lambda inner: st.builds(Arith, st.sampled_from("+-*/"), inner, inner), max_leaves=4,
+    lambda inner: st.builds(Arith, st.sampled_from("+-*/"), inner, inner),
+    max_leaves=4,
 )
 _conditions: st.SearchStrategy[Condition] = st.recursive(
     st.builds(Compare, st.sampled_from([">", ">=", "<", "<=", "==", "!="]), _values, _values),
