@@ -6,16 +6,20 @@ from typing import Any
 
 import pytest
 
+from edgewatch import config as schemas
+from edgewatch.alerts.expr import Compare, Number, SignalRef, parse
+from edgewatch.alerts.ruleconfig import validate_alerting
 from edgewatch.config import (
     DEFAULTS_DIR,
-    Condition,
     ConfigError,
     Threshold,
     load_security_rules,
     load_web_vitals,
-    parse_condition,
 )
-from edgewatch.stack import default_config, load_monitoring, load_stack_config
+from edgewatch.stack import CROSS_CHECKS, default_config, load_monitoring, load_stack_config
+
+# The alerting concern's check of rules, as edgewatch.stack registers it under "alerting".
+WITH_ALERTING = {**CROSS_CHECKS, "alerting": validate_alerting}
 
 
 def _default(name: str) -> Any:
@@ -76,24 +80,27 @@ def test_defaults_channels() -> None:
 
 def test_defaults_alert_rules() -> None:
     rules = default_config().monitoring.alerting.rules
-    got = [(r.name, r.severity, r.channels, r.for_duration, r.parsed_condition) for r in rules]
+    got = [(r.name, r.severity, r.channels, r.for_duration, r.for_ms, parse(r.condition)) for r in rules]
     assert got == [
-        ("High Error Rate", "warning", ["slack"], None, Condition(metric="error_rate", op=">", threshold=0.05)),
+        ("High Error Rate", "warning", ["slack"], None, 0, Compare(">", SignalRef("error_rate"), Number(0.05))),
         (
             "Critical Error Rate",
             "critical",
             ["slack", "pagerduty"],
             None,
-            Condition(metric="error_rate", op=">", threshold=0.1),
+            0,
+            Compare(">", SignalRef("error_rate"), Number(0.1)),
         ),
         (
             "High Response Time",
             "warning",
             ["slack"],
             None,
-            Condition(metric="p95_response_time", op=">", threshold=2000.0),
+            0,
+            Compare(">", SignalRef("p95_response_time"), Number(2000.0)),
         ),
     ]
+    validate_alerting(default_config().monitoring.alerting)  # the seed's signals are all known
 
 
 def test_defaults_security_rules() -> None:
@@ -135,46 +142,32 @@ def test_empty_monitoring_document_takes_model_defaults() -> None:
     assert config.alerting.channels.slack is None
 
 
-# -- conditions -----------------------------------------------------------------------------
+# -- conditions: their grammar is tests/unit/alerts/test_expr.py; here the config's side ---------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("error_rate > 0.05", Condition(metric="error_rate", op=">", threshold=0.05)),
-        ("error_rate>0.05", Condition(metric="error_rate", op=">", threshold=0.05)),  # spaces optional
-        ("  latency_ms  >=  250 ", Condition(metric="latency_ms", op=">=", threshold=250)),
-        ("x < -1.5", Condition(metric="x", op="<", threshold=-1.5)),  # negative threshold
-        ("x <= 0", Condition(metric="x", op="<=", threshold=0)),
-        ("x == 3", Condition(metric="x", op="==", threshold=3)),
-        ("x != 3", Condition(metric="x", op="!=", threshold=3)),
-        ("p99 > 2", Condition(metric="p99", op=">", threshold=2)),
-    ],
-)
-def test_parse_condition(text: str, expected: Condition) -> None:
-    assert parse_condition(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "error_rate",  # no operator
-        "error_rate >",  # no threshold
-        "> 0.05",  # no metric
-        "error_rate >> 0.05",  # doubled operator
-        "error_rate => 0.05",  # reversed operator
-        "error_rate = 0.05",  # single '='
-        "Error_Rate > 0.05",  # metrics are lower-case
-        "1rate > 0.05",  # metric starts with a digit
-        "error_rate > 5%",  # units are not numbers
-        "error_rate > .5",  # a number needs its integer part
-        "error_rate > 0.05 and x < 1",  # no compound conditions
-    ],
-)
-def test_parse_condition_rejects(text: str) -> None:
-    with pytest.raises(ValueError, match="invalid condition"):
-        parse_condition(text)
+def test_rules_extend_compatibly() -> None:
+    doc = {
+        "alerting": {
+            "channels": {"slack": {}},
+            "signals": {"checkout_p99": 'p99(http_request_duration_ms{route="/checkout"}[5m]) by (service)'},
+            "rules": [
+                {
+                    "name": "Slow checkout",
+                    "condition": "checkout_p99 > 1500ms",
+                    "severity": "warning",
+                    "channels": ["slack"],
+                    "for": "5m",
+                    "keepFiringFor": "10m",
+                    "labels": {"team": "payments"},
+                    "annotations": {"summary": "{{ $labels.service }} slow", "runbook_url": "https://r/x"},
+                }
+            ],
+        }
+    }
+    rule = schemas.load_monitoring(doc, cross_checks=WITH_ALERTING).alerting.rules[0]
+    assert (rule.for_ms, rule.keep_firing_for_ms, rule.labels) == (300_000, 600_000, {"team": "payments"})
+    assert rule.annotations.summary == "{{ $labels.service }} slow"
+    assert rule.annotations.description is None
 
 
 # -- invalid documents: each names the dotted field path and the problem ---------------------
@@ -251,10 +244,10 @@ MONITORING_CASES: list[tuple[str, Any, str, str]] = [
         "Input should be 'debug', 'info', 'warn', 'error' or 'fatal'",
     ),
     (
-        "bad condition",
+        "bad condition (the alerting cross-check names the rule, the field and the column)",
         _set("alerting/rules/2/condition", "p95_response_time >> 2000"),
-        "monitoring.alerting.rules.2.condition",
-        "invalid condition 'p95_response_time >> 2000'",
+        "monitoring.alerting",
+        "rules.2 ('High Response Time').condition: column 20: expected a number, a signal",
     ),
     (
         "unknown severity",
@@ -381,7 +374,7 @@ MONITORING_CASES: list[tuple[str, Any, str, str]] = [
 def test_invalid_monitoring(edit: Any, path: str, phrase: str) -> None:
     doc = _monitoring_with(edit)
     with pytest.raises(ConfigError) as info:
-        load_stack_config(monitoring=json.dumps(doc))
+        schemas.load_stack_config(monitoring=json.dumps(doc), cross_checks=WITH_ALERTING)
     problems = _problems(info)
     assert len(problems) == 1, problems
     _assert_problem(problems, path, phrase)
@@ -394,10 +387,10 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
     doc["logging"]["sampling"]["info"] = 2
     doc["alerting"]["rules"][0]["condition"] = "nope"
     with pytest.raises(ConfigError) as info:
-        load_monitoring(doc)
+        schemas.load_monitoring(doc, cross_checks=WITH_ALERTING)
     fields = sorted(p.partition(": ")[0] for p in _problems(info))
     assert fields == [
-        "monitoring.alerting.rules.0.condition",
+        "monitoring.alerting",
         "monitoring.logging.retention",
         "monitoring.logging.sampling.info",
     ]
