@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import config
+from .alerts import validate_alerting
 from .config import CrossChecks, MonitoringConfig, StackConfig
 from .monitors import validate_health_checks
 
-CROSS_CHECKS: CrossChecks = {"healthChecks": validate_health_checks}
+CROSS_CHECKS: CrossChecks = {"healthChecks": validate_health_checks, "alerting": validate_alerting}
 
 
 def load_monitoring(data: Any, source: str = "monitoring-config.json") -> MonitoringConfig:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from edgewatch import config as schemas
+from edgewatch.alerts import validate_alerting
 from edgewatch.alerts.expr import Compare, Number, SignalRef, parse
-from edgewatch.alerts.ruleconfig import validate_alerting
 from edgewatch.config import (
     DEFAULTS_DIR,
     ConfigError,
@@ -18,8 +18,8 @@ from edgewatch.config import (
 )
 from edgewatch.stack import CROSS_CHECKS, default_config, load_monitoring, load_stack_config
 
-# The alerting concern's check of rules, as edgewatch.stack registers it under "alerting".
-WITH_ALERTING = {**CROSS_CHECKS, "alerting": validate_alerting}
+# The concerns' own checks (uptime's healthChecks, alerting's rules), as edgewatch.stack hands them in.
+WITH_ALERTING = CROSS_CHECKS
 
 
 def _default(name: str) -> Any:

@@ -7,5 +7,6 @@ The interface other packages and the adapters use is what this module exports.
 from __future__ import annotations
 
 from .model import Alert, LabelSet, Notification, NotifyReason, Severity, fingerprint
+from .ruleconfig import validate_alerting
 
-__all__ = ["Alert", "LabelSet", "Notification", "NotifyReason", "Severity", "fingerprint"]
+__all__ = ["Alert", "LabelSet", "Notification", "NotifyReason", "Severity", "fingerprint", "validate_alerting"]
