@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from .model import Alert, Notification
+from .model import Alert, Notification, NotifyReason
 
 _SECRET_REF = re.compile(r"^env:([A-Z][A-Z0-9_]*)$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -334,3 +334,35 @@ def alert_links(alert: Alert, external_url: str) -> tuple[tuple[str, str], ...]:
 def _is_http_url(value: str) -> bool:
     parsed = urllib.parse.urlsplit(value)
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def subject(notification: Notification) -> str:
+    """Alertmanager's default ``__subject``: ``[FIRING:2] <group label values> (<other common label values>)``."""
+    status = f"FIRING:{len(notification.firing)}" if notification.firing else "RESOLVED"
+    group = " ".join(value for _, value in notification.group_labels)
+    names = {name for name, _ in notification.group_labels}
+    rest = " ".join(value for name, value in common_labels(notification) if name not in names)
+    return f"[{status}] {group}" + (f" ({rest})" if rest else "")
+
+
+def common_labels(notification: Notification) -> tuple[tuple[str, str], ...]:
+    """The notification's common labels, or those shared by all its alerts when it has none."""
+    if notification.common_labels:
+        return notification.common_labels
+    alerts = notification.firing + notification.resolved
+    if not alerts:
+        return ()
+    shared = set(alerts[0].labels)
+    for alert in alerts[1:]:
+        shared &= set(alert.labels)
+    return tuple(sorted(shared))
+
+
+def for_receiver(receiver: Receiver, notification: Notification) -> Notification | None:
+    """What this receiver is sent: without resolved alerts unless ``sendResolved``; None when nothing
+    is left to say (Alertmanager's rule: a receiver that does not send resolved gets no all-clear)."""
+    if receiver.send_resolved or not notification.resolved:
+        return notification
+    if not notification.firing and notification.reason is not NotifyReason.ACKNOWLEDGED:
+        return None
+    return replace(notification, resolved=())
