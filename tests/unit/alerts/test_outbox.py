@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 
 import pytest
@@ -177,7 +178,11 @@ def test_due_never_returns_two_of_a_group_or_a_younger_before_an_older(spec, now
     chosen = due(items, T0 + now_offset, 100)
     assert len({i.group_key for i in chosen}) == len(chosen)
     for picked in chosen:
-        older = [i for i in items if i.group_key == picked.group_key and (i.created_ms, i.id) < (picked.created_ms, picked.id)]
+        older = [
+            i
+            for i in items
+            if i.group_key == picked.group_key and (i.created_ms, i.id) < (picked.created_ms, picked.id)
+        ]
         assert older == []
 
 
@@ -204,7 +209,7 @@ def test_paced_sends_never_exceed_the_rate(arrivals: list[int], rate: float) -> 
         assert slot.at_ms >= now
         sent.append(slot.at_ms)
         pacer = slot.pacer
-    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
     assert all(gap >= 1000 / rate for gap in gaps)
 
 
@@ -220,7 +225,9 @@ def test_items_and_requests_round_trip_through_json() -> None:
 
 
 def test_attempt_record_says_what_happened() -> None:
-    decision = on_answer(enqueue(notification((alert(),)), REQUEST, T0), 429, {"Retry-After": "2"}, T0 + 250, POLICY, rand=half)
+    decision = on_answer(
+        enqueue(notification((alert(),)), REQUEST, T0), 429, {"Retry-After": "2"}, T0 + 250, POLICY, rand=half
+    )
     record = attempt_record(decision, started_ms=T0 + 100, now_ms=T0 + 250)
     assert (record.receiver, record.reason, record.status, record.latency_ms, record.outcome, record.attempt) == (
         "slack",

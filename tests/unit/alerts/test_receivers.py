@@ -32,7 +32,9 @@ SEED = Path(__file__).parents[3] / "shared/edgewatch/defaults/monitoring-config.
 T0 = 1_700_000_000_000  # 2023-11-14T22:13:20Z
 
 
-def alert(name: str = "HighErrorRate", severity: str = "warning", ends_at_ms: int | None = None, **labels: str) -> Alert:
+def alert(
+    name: str = "HighErrorRate", severity: str = "warning", ends_at_ms: int | None = None, **labels: str
+) -> Alert:
     annotations = {"summary": f"{name} on {labels.get('service', 'api')}", "description": "Error rate is 8%"}
     return Alert(
         label_set({"alertname": name, "severity": severity, "service": "api", **labels}),
@@ -78,7 +80,13 @@ def check_golden(name: str, body: bytes) -> None:
     [
         # The brief's example: a Slack webhook by reference, paced at 1/s.
         (
-            {"name": "slack", "type": "slack", "webhook": "env:SLACK_WEBHOOK_URL", "sendResolved": True, "maxPerSecond": 1},
+            {
+                "name": "slack",
+                "type": "slack",
+                "webhook": "env:SLACK_WEBHOOK_URL",
+                "sendResolved": True,
+                "maxPerSecond": 1,
+            },
             ("slack", ReceiverType.SLACK, SlackSettings(SecretRef("SLACK_WEBHOOK_URL")), True, 1.0),
         ),
         # Slack is paced at 1/s even when the config does not say so.
@@ -93,8 +101,20 @@ def check_golden(name: str, body: bytes) -> None:
         ),
         # A webhook with a literal URL, an HMAC secret by reference and Alertmanager's max_alerts.
         (
-            {"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/x", "secret": "env:HOOK_SECRET", "maxAlerts": 5},
-            ("hook", ReceiverType.WEBHOOK, WebhookSettings("http://127.0.0.1:9/x", SecretRef("HOOK_SECRET"), 5), True, None),
+            {
+                "name": "hook",
+                "type": "webhook",
+                "url": "http://127.0.0.1:9/x",
+                "secret": "env:HOOK_SECRET",
+                "maxAlerts": 5,
+            },
+            (
+                "hook",
+                ReceiverType.WEBHOOK,
+                WebhookSettings("http://127.0.0.1:9/x", SecretRef("HOOK_SECRET"), 5),
+                True,
+                None,
+            ),
         ),
         # Email: recipients, a literal sender, the API URL and token by reference (the defaults).
         (
@@ -111,7 +131,13 @@ def check_golden(name: str, body: bytes) -> None:
 )
 def test_receiver_from_dict(data, expected) -> None:
     receiver = receiver_from_dict(data)
-    assert (receiver.name, receiver.type, receiver.settings, receiver.send_resolved, receiver.max_per_second) == expected
+    assert (
+        receiver.name,
+        receiver.type,
+        receiver.settings,
+        receiver.send_resolved,
+        receiver.max_per_second,
+    ) == expected
 
 
 @pytest.mark.parametrize(
@@ -120,7 +146,11 @@ def test_receiver_from_dict(data, expected) -> None:
         # A PagerDuty key written out in the config is refused: secrets only by reference.
         ({"name": "pd", "type": "pagerduty", "routingKey": "R0123456789"}, "receiver.routingKey", "secret reference"),
         # So is a webhook HMAC secret.
-        ({"name": "h", "type": "webhook", "url": "https://x.example", "secret": "whsec_abc"}, "receiver.secret", "never"),
+        (
+            {"name": "h", "type": "webhook", "url": "https://x.example", "secret": "whsec_abc"},
+            "receiver.secret",
+            "never",
+        ),
         # A webhook needs its URL.
         ({"name": "h", "type": "webhook"}, "receiver.url", "required"),
         # Not an http(s) URL.
@@ -160,6 +190,7 @@ def test_the_seeds_channels_become_three_receivers() -> None:
     channels = json.loads(SEED.read_text())["alerting"]["channels"]
     slack, pagerduty, email = receivers_from_channels(channels)
     assert (slack.name, slack.settings) == ("slack", SlackSettings(SecretRef("SLACK_WEBHOOK_URL")))
+    assert isinstance(pagerduty.settings, PagerDutySettings)
     assert (pagerduty.name, pagerduty.settings.routing_key) == ("pagerduty", SecretRef("PAGERDUTY_INTEGRATION_KEY"))
     assert isinstance(email.settings, EmailSettings) and email.settings.to == ("alerts@pitchey.com",)
 

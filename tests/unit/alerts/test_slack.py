@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgewatch.alerts.model import Alert, NotifyReason, label_set
-from edgewatch.alerts.receivers import SlackSettings, SecretRef
+from edgewatch.alerts.receivers import SecretRef, SlackSettings
 from edgewatch.alerts.slack import (
     COLORS,
     MAX_BLOCKS,
@@ -31,11 +32,12 @@ def pretty(doc: object) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def all_blocks(doc: dict) -> list[dict]:
-    return doc["blocks"] + [b for attachment in doc["attachments"] for b in attachment["blocks"]]
+def all_blocks(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = doc["blocks"] + [b for a in doc["attachments"] for b in a["blocks"]]
+    return blocks
 
 
-def texts(doc: dict) -> list[str]:
+def texts(doc: dict[str, Any]) -> list[str]:
     out = []
     for block in all_blocks(doc):
         if "text" in block:

@@ -14,6 +14,7 @@ from edgewatch.alerts.webhook import (
     WebhookSecretError,
     build_request,
     go_json,
+    message_id,
     payload,
     rfc3339_ms,
     sign,
@@ -66,7 +67,12 @@ def test_the_documented_example_byte_for_byte() -> None:
     assert doc["version"] == "4" and doc["truncatedAlerts"] == 0
     assert doc["alerts"][0]["endsAt"] == ZERO_TIME  # firing: Alertmanager hides the end time
     assert doc["alerts"][0]["startsAt"] == "2018-08-03T07:52:26.739Z"
-    assert doc["commonLabels"] == {"alertname": "Test", "dc": "eu-west-1", "instance": "localhost:9090", "job": "prometheus24"}
+    assert doc["commonLabels"] == {
+        "alertname": "Test",
+        "dc": "eu-west-1",
+        "instance": "localhost:9090",
+        "job": "prometheus24",
+    }
     assert b"\\u0026g0.tab=1" in body and body.endswith(b"}\n")  # Go's HTML-safe escaping and Encode's newline
 
 
@@ -139,7 +145,8 @@ def test_build_request_signs_the_exact_body_with_a_stable_id() -> None:
     settings = WebhookSettings("https://hooks.example/in")
     first = build_request(n, settings, url="https://hooks.example/in", secret=SPEC_SECRET, now_ms=T0)
     retry = build_request(n, settings, url="https://hooks.example/in", secret=SPEC_SECRET, now_ms=T0 + 60_000)
-    assert first.header("webhook-id") == retry.header("webhook-id") and first.header("webhook-id", ).startswith("msg_")
+    assert first.header("webhook-id") == retry.header("webhook-id") == message_id(n)
+    assert message_id(n).startswith("msg_")
     assert first.header("webhook-timestamp") == str(T0 // 1000)
     assert verify(first.headers, first.body, SPEC_SECRET, T0 + 1000).ok
     assert first.body == go_json(payload(n)) and first.method == "POST"
