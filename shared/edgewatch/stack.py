@@ -11,7 +11,7 @@ from typing import Any
 from . import config
 from .alerts import validate_alerting
 from .config import CrossChecks, MonitoringConfig, StackConfig
-from .monitors import validate_health_checks
+from .uptime import validate_health_checks
 
 CROSS_CHECKS: CrossChecks = {"healthChecks": validate_health_checks, "alerting": validate_alerting}
 

@@ -9,7 +9,7 @@ import time
 from workers import WorkerEntrypoint
 
 from check_runner import CheckRunner
-from checks_api import register as register_uptime
+from checks_api import routes as uptime_routes
 from edgewatch.errors import Unprocessable
 from edgewatch.metrics.model import parse_points
 from edgewatch.metrics.otlp import otlp_metrics_response, parse_otlp_metrics
@@ -45,7 +45,7 @@ app = WorkerApp(
     ]
     + [BindingSpec(peer.upper(), "service", peer) for peer in PEERS],
 )
-register_uptime(app)
+app.include(uptime_routes)
 JSON_TYPES = ("application/json",)
 MAX_METRICS_BODY = 5_000_000
 MAX_VITALS_BODY = 64_000

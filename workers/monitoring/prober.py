@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import js
 from pyodide.ffi import to_js
 
-from edgewatch.checks import CheckSpec, ProbeResult, judge
+from edgewatch.uptime import CheckSpec, ProbeOutcome, judge
 
 USER_AGENT = "edgewatch-uptime/0.1 (+https://github.com/pitchey/edgewatch)"
 MAX_BODY_CHARS = 1_000_000  # keyword search reads at most this much of a body
 
 
-async def probe(spec: CheckSpec) -> tuple[ProbeResult, int | None, float | None]:
-    """(verdict, HTTP status, latency in ms to the response headers)."""
+async def probe(spec: CheckSpec) -> ProbeOutcome:
+    """The verdict, the HTTP status and the latency in ms to the response headers."""
     headers = {"user-agent": USER_AGENT, **{k.lower(): v for k, v in spec.headers}}
     options = {
         "method": spec.method,
@@ -48,17 +47,16 @@ async def probe(spec: CheckSpec) -> tuple[ProbeResult, int | None, float | None]
         name = str(getattr(getattr(exc, "js_error", None), "name", "") or "")
         if name == "TimeoutError" or "timeout" in message.lower() or elapsed >= spec.timeout_ms:
             message = f"timed out ({message})"
-        return judge(spec, None, elapsed, None, message), None, None
-    return judge(spec, status, latency, body, None), status, latency
+        return ProbeOutcome.of(spec.id, judge(spec, None, elapsed, None, message), None, None)
+    return ProbeOutcome.of(spec.id, judge(spec, status, latency, body, None), status, latency)
 
 
-async def probe_all(specs: list[CheckSpec], concurrency: int) -> list[list[Any]]:
-    """Rows for CheckRunner.record: [id, ok, degraded, reason, detail, status, latency_ms]."""
+async def probe_all(specs: list[CheckSpec], concurrency: int) -> list[ProbeOutcome]:
+    """Probe every spec, at most ``concurrency`` at once; outcomes in the order of ``specs``."""
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def one(spec: CheckSpec) -> list[Any]:
+    async def one(spec: CheckSpec) -> ProbeOutcome:
         async with gate:
-            result, status, latency = await probe(spec)
-        return [spec.id, result.ok, result.degraded, result.reason.value, result.detail, status, latency]
+            return await probe(spec)
 
     return list(await asyncio.gather(*(one(s) for s in specs)))

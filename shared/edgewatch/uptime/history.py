@@ -15,12 +15,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .checks import STANDARD_WINDOWS, State, UptimeReport
-from .durations import parse_duration_ms
+from ..durations import parse_duration_ms
+from .states import State
 
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 MAX_LATENCIES_PER_BUCKET = 720  # one probe every 5 s at most; more are thinned, not grown without bound
+STANDARD_WINDOWS = ("24h", "7d", "30d", "90d")
+
+
+@dataclass(frozen=True)
+class UptimeReport:
+    start_ms: int
+    end_ms: int
+    total: int  # probes in [start_ms, end_ms)
+    up: int  # UP or DEGRADED, outside maintenance
+    down: int  # DOWN, outside maintenance
+    excluded: int  # inside a maintenance window
+    pending: int = 0  # PENDING outside maintenance: not yet known, not counted
+    ratio: float | None = field(default=None)  # up / (up + down); None when no probe counts
 
 
 def hour_of(t_ms: int) -> int:
@@ -74,7 +87,7 @@ class HourBucket:
         )
 
 
-def report(buckets: Iterable[HourBucket], start_ms: int, end_ms: int) -> UptimeReport:
+def uptime_report(buckets: Iterable[HourBucket], start_ms: int, end_ms: int) -> UptimeReport:
     """Sum the buckets whose hour starts in [start_ms, end_ms)."""
     up = down = pending = excluded = 0
     for b in buckets:
@@ -89,7 +102,7 @@ def report(buckets: Iterable[HourBucket], start_ms: int, end_ms: int) -> UptimeR
 def uptime_report_windows(buckets: Sequence[HourBucket], now_ms: int) -> dict[str, UptimeReport]:
     """24h/7d/30d/90d, each the current hour and the whole hours before it."""
     end = hour_of(now_ms) + HOUR_MS
-    return {name: report(buckets, end - parse_duration_ms(name), end) for name in STANDARD_WINDOWS}
+    return {name: uptime_report(buckets, end - parse_duration_ms(name), end) for name in STANDARD_WINDOWS}
 
 
 def _day(t_ms: int) -> str:
@@ -102,7 +115,7 @@ def daily_bars(buckets: Sequence[HourBucket], now_ms: int, days: int = 90) -> li
     bars = []
     for i in range(days - 1, -1, -1):
         start = today - i * DAY_MS
-        r = report(buckets, start, start + DAY_MS)
+        r = uptime_report(buckets, start, start + DAY_MS)
         bars.append({"date": _day(start), "up": r.up, "down": r.down, "excluded": r.excluded, "ratio": r.ratio})
     return bars
 

@@ -10,8 +10,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .checks import CheckState, Incident, ProbeResult, State, Thresholds, Transition, advance, incidents_update
-from .uptime import HourBucket, hour_of
+from .history import HourBucket, hour_of
+from .probe import ProbeReason, ProbeResult
+from .states import CheckState, Incident, State, Thresholds, Transition, advance, incidents_update
+
+
+@dataclass(frozen=True)
+class LastResult:
+    """The monitor's latest probe, as its record keeps it and the API shows it."""
+
+    ts: int
+    ok: bool
+    degraded: bool
+    reason: ProbeReason
+    detail: str
+    status: int | None
+    latency_ms: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ts": self.ts,
+            "ok": self.ok,
+            "degraded": self.degraded,
+            "reason": self.reason.value,
+            "detail": self.detail,
+            "status": self.status,
+            "latency_ms": self.latency_ms,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LastResult:
+        status, latency = data.get("status"), data.get("latency_ms")
+        return cls(
+            int(data["ts"]),
+            bool(data["ok"]),
+            bool(data["degraded"]),
+            ProbeReason(data["reason"]),
+            str(data["detail"]),
+            None if status is None else int(status),
+            None if latency is None else float(latency),
+        )
 
 
 @dataclass
@@ -23,7 +61,7 @@ class MonitorRecord:
     open_reason: str = ""
     last_run_ms: int | None = None
     last_ping_ms: int | None = None
-    last_result: dict[str, Any] | None = None
+    last_result: LastResult | None = None
 
     @classmethod
     def new(cls, now_ms: int) -> MonitorRecord:
@@ -36,24 +74,24 @@ class MonitorRecord:
             "open_reason": self.open_reason,
             "last_run_ms": self.last_run_ms,
             "last_ping_ms": self.last_ping_ms,
-            "last_result": self.last_result,
+            "last_result": None if self.last_result is None else self.last_result.to_json(),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MonitorRecord:
-        incident = data.get("open_incident")
+        incident, last = data.get("open_incident"), data.get("last_result")
         return cls(
             CheckState.from_json(data["state"]),
             None if incident is None else Incident.from_json(incident),
             str(data.get("open_reason", "")),
             data.get("last_run_ms"),
             data.get("last_ping_ms"),
-            data.get("last_result"),
+            None if last is None else LastResult.from_json(last),
         )
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RunOutcome:
     transition: Transition
     opened: Incident | None  # the incident this run opened
     closed: Incident | None  # the incident this run closed
@@ -71,7 +109,7 @@ def apply(
     latency_ms: float | None = None,
     status: int | None = None,
     excluded: bool = False,
-) -> Outcome:
+) -> RunOutcome:
     """Update ``record`` and ``bucket`` in place for one probe at ``now_ms``.
 
     A probe inside a maintenance window still moves the state (the page shows the truth) but
@@ -90,16 +128,9 @@ def apply(
     elif still_open is None:
         record.open_reason = ""
     record.last_run_ms = now_ms
-    record.last_result = {
-        "ts": now_ms,
-        "ok": result.ok,
-        "degraded": result.degraded,
-        "reason": result.reason.value,
-        "detail": result.detail,
-        "status": status,
-        "latency_ms": None if latency_ms is None else round(latency_ms, 1),
-    }
+    rounded = None if latency_ms is None else round(latency_ms, 1)
+    record.last_result = LastResult(now_ms, result.ok, result.degraded, result.reason, result.detail, status, rounded)
     # A failed probe below the retry threshold is not yet DOWN: it counts as its state (the
     # point of retries is that one lost probe does not cost uptime).
     bucket.add(transition.new.state, excluded, latency_ms if result.ok else None)
-    return Outcome(transition, opened, closed, transition.new.state)
+    return RunOutcome(transition, opened, closed, transition.new.state)

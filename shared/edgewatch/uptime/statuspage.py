@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .checks import State
-from .uptime import HourBucket, daily_bars, uptime_report_windows
+from .history import HourBucket, daily_bars, uptime_report_windows
+from .states import State
 
 PUBLIC_CAUSE = {
     "ok": "operational",

@@ -3,10 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgewatch.checkrun import MonitorRecord, apply
-from edgewatch.checks import CheckSpec, MaintenanceWindow, ProbeReason, ProbeResult, State, uptime
-from edgewatch.statuspage import Component, OpenIncident, overall_state, status_page
-from edgewatch.uptime import (
+from edgewatch.uptime.history import (
     DAY_MS,
     HOUR_MS,
     HourBucket,
@@ -14,9 +11,15 @@ from edgewatch.uptime import (
     hour_of,
     latency_series,
     nearest_rank,
-    report,
+    uptime_report,
     uptime_report_windows,
 )
+from edgewatch.uptime.maintenance import RecurringWindow
+from edgewatch.uptime.probe import ProbeReason, ProbeResult
+from edgewatch.uptime.spec import CheckSpec
+from edgewatch.uptime.states import State
+
+from .sample_uptime import sample_uptime
 
 MIN = 60_000
 T = 1_800_000_000_000 - 1_800_000_000_000 % HOUR_MS
@@ -46,7 +49,7 @@ def test_windows_are_whole_hours_ending_with_the_current_one() -> None:
 
 
 def test_no_counted_probe_means_no_ratio() -> None:
-    r = report([HourBucket(T, pending=3, excluded=2)], T, T + HOUR_MS)
+    r = uptime_report([HourBucket(T, pending=3, excluded=2)], T, T + HOUR_MS)
     assert r.ratio is None
     assert (r.pending, r.excluded) == (3, 2)
 
@@ -67,11 +70,11 @@ def test_buckets_give_the_same_uptime_as_raw_samples(raw: list[tuple[int, State,
     for minute, (state, excluded) in by_minute.items():
         t = T + minute * MIN
         buckets.setdefault(hour_of(t), HourBucket(hour_of(t))).add(state, excluded, None)
-    maintenance = [MaintenanceWindow(T + m * MIN, T + m * MIN + 1) for m, (_, ex) in by_minute.items() if ex]
+    maintenance = [RecurringWindow(T + m * MIN, T + m * MIN + 1) for m, (_, ex) in by_minute.items() if ex]
     end = T + 30 * DAY_MS
     start = end - hours * HOUR_MS
-    expected = uptime([(T + m * MIN, s) for m, (s, _) in by_minute.items()], start, end, maintenance)
-    got = report(list(buckets.values()), start, end)
+    expected = sample_uptime([(T + m * MIN, s) for m, (s, _) in by_minute.items()], start, end, maintenance)
+    got = uptime_report(list(buckets.values()), start, end)
     assert (got.up, got.down, got.excluded, got.pending, got.ratio) == (
         expected.up,
         expected.down,
@@ -107,69 +110,3 @@ def test_latency_series_steps_include_empty_ones() -> None:
         (T + 5 * MIN, 0, None, None),
         (T + 10 * MIN, 1, 500.0, 500.0),
     ]
-
-
-# --- one run: state, incident, bucket ---------------------------------------------------------------
-
-
-def test_apply_opens_and_closes_an_incident_and_fills_the_bucket() -> None:
-    record = MonitorRecord.new(T)
-    bucket = HourBucket(T)
-    outcomes = [
-        apply(record, bucket, "api", r, thresholds=SPEC, now_ms=T + i * MIN, latency_ms=20.0, status=200)
-        for i, r in enumerate([OK, FAIL, FAIL, FAIL, OK, SLOW])
-    ]
-    assert [o.state for o in outcomes] == [State.UP, State.UP, State.DOWN, State.DOWN, State.UP, State.DEGRADED]
-    assert outcomes[2].opened is not None and outcomes[2].opened.start_ms == T + 2 * MIN
-    assert outcomes[4].closed is not None and outcomes[4].closed.duration_ms == 2 * MIN
-    assert record.open_incident is None
-    assert record.open_reason == ""
-    # The failure below the retry threshold stays UP in the SLA; failed probes keep no latency.
-    assert (bucket.up, bucket.down) == (4, 2)
-    assert bucket.latencies == [20, 20, 20]
-    assert MonitorRecord.from_json(record.to_json()) == record
-
-
-def test_apply_in_maintenance_moves_state_but_not_the_sla() -> None:
-    record, bucket = MonitorRecord.new(T), HourBucket(T)
-    apply(record, bucket, "api", FAIL, thresholds=SPEC, now_ms=T, excluded=True)
-    out = apply(record, bucket, "api", FAIL, thresholds=SPEC, now_ms=T + MIN, excluded=True)
-    assert out.state is State.DOWN
-    assert out.opened is not None
-    assert record.open_reason == "bad_status"
-    assert (bucket.down, bucket.excluded) == (0, 2)
-
-
-def test_apply_refuses_a_bucket_of_another_hour() -> None:
-    try:
-        apply(MonitorRecord.new(T), HourBucket(T), "api", OK, thresholds=SPEC, now_ms=T + HOUR_MS)
-    except ValueError as exc:
-        assert "does not belong" in str(exc)
-    else:
-        raise AssertionError("expected ValueError")
-
-
-# --- status page ----------------------------------------------------------------------------------
-
-
-def test_overall_state() -> None:
-    assert overall_state([]) == "unknown"
-    assert overall_state([State.PENDING]) == "unknown"
-    assert overall_state([State.UP, State.PENDING]) == "operational"
-    assert overall_state([State.UP, State.DEGRADED]) == "degraded_performance"
-    assert overall_state([State.UP, State.DOWN]) == "partial_outage"
-    assert overall_state([State.DOWN, State.DOWN]) == "major_outage"
-
-
-def test_status_page_shows_public_causes_only() -> None:
-    components = [
-        Component("api", "API", "http", State.DOWN, T, [HourBucket(T, up=3, down=1)]),
-        Component("web", "Web", "http", State.UP, T, []),
-    ]
-    page = status_page(
-        components, [OpenIncident("api", T, "network_error"), OpenIncident("gone", T, "timeout")], T + MIN
-    )
-    assert page["overall"] == "partial_outage"
-    assert page["components"][0]["uptime"]["24h"] == 0.75
-    assert page["components"][1]["uptime"]["24h"] is None
-    assert page["incidents"] == [{"component": "api", "name": "API", "started_ms": T, "cause": "unreachable"}]
