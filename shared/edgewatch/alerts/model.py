@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 LabelSet = tuple[tuple[str, str], ...]  # sorted by name; hashable and stable
@@ -27,7 +28,11 @@ def label_set(labels: Mapping[str, str]) -> LabelSet:
 
 
 def fingerprint(labels: LabelSet | Mapping[str, str]) -> str:
-    pairs = label_set(labels) if isinstance(labels, Mapping) else labels
+    return _fingerprint(label_set(labels) if isinstance(labels, Mapping) else labels)
+
+
+@lru_cache(maxsize=16_384)  # a storm repeats the same label sets; FNV in pure Python is ~0.1 ms
+def _fingerprint(pairs: LabelSet) -> str:
     h = _FNV_OFFSET
     for name, value in pairs:
         for part in (name, value):
