@@ -22,17 +22,31 @@ by the check itself.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from workers import Response
 
-FORWARDED_HEADERS = ("cf-connecting-ip", "user-agent", "referer", "x-forwarded-for", "content-type")
-MAX_INSPECTED_BODY = 65_536
-REPORTED_STATUSES = frozenset({401, 403, 429})
+from edgewatch.codec import decode, encode
+from edgewatch.security.check_client import (  # the constants stay importable from here
+    FORWARDED_HEADERS,
+    MAX_INSPECTED_BODY,
+    REPORTED_STATUSES,
+    RequestFacts,
+    check_body,
+    forwarded_headers,
+    report_body,
+    should_report,
+)
+from edgewatch.security.check_client import refusal as refusal_of
+
+__all__ = ["FORWARDED_HEADERS", "MAX_INSPECTED_BODY", "REPORTED_STATUSES", "check_rate_limit", "protect", "refusal"]
 Getter = Callable[[Any], Any]
+
+
+def _facts(request: Any) -> RequestFacts:
+    return RequestFacts(str(request.method), str(request.url), forwarded_headers(request.headers.get))
 
 
 async def check_rate_limit(
@@ -52,20 +66,9 @@ async def check_rate_limit(
     ``identifier`` is a client IP when no user is known (else the request's CF-Connecting-IP is
     used); ``request`` (optional) adds the method, query and selected headers for threat checks.
     """
-    payload: dict[str, Any] = {"path": pathname, "userId": user_id}
-    if identifier and not user_id:
-        payload["ip"] = identifier
-    if request is not None:
-        parts = urlsplit(str(request.url))
-        headers = {name: str(request.headers.get(name)) for name in FORWARDED_HEADERS if request.headers.get(name)}
-        payload.update(method=str(request.method), query=parts.query, headers=headers)
-        payload["path"] = pathname or parts.path
-        if body is not None:
-            payload["body"] = body[:MAX_INSPECTED_BODY]
-    if account:
-        payload["account"] = account
-    answer: dict[str, Any] = json.loads(str(await getattr(env, binding).check(json.dumps(payload))))
-    return answer
+    facts = None if request is None else _facts(request)
+    payload = check_body(pathname, identifier, user_id, request=facts, body=body, account=account)
+    return decode(dict[str, Any], str(await getattr(env, binding).check(encode(payload))))
 
 
 async def report_status(
@@ -77,24 +80,12 @@ async def report_status(
     account: str | None = None,
     binding: str = "SECURITY",
 ) -> None:
-    parts = urlsplit(str(request.url))
-    headers = {name: str(request.headers.get(name)) for name in FORWARDED_HEADERS if request.headers.get(name)}
-    payload = {"path": parts.path, "userId": user_id, "headers": headers, "status": status, "account": account}
-    await getattr(env, binding).report(json.dumps(payload))
+    await getattr(env, binding).report(encode(report_body(_facts(request), status, user_id, account)))
 
 
 def refusal(answer: dict[str, Any]) -> Response:
-    status = int(answer["status"])
-    code = {400: "bad_request", 429: "rate_limited", 403: "forbidden", 503: "unavailable"}.get(status, "refused")
-    message = {
-        429: "too many requests; retry after the time in Retry-After",
-        403: "request refused by the security policy",
-        503: "rate limiting is unavailable; retry shortly",
-        400: str(answer.get("error") or "malformed request"),
-    }.get(status, "refused")
-    body = json.dumps({"error": {"code": code, "message": message, "outcome": answer.get("outcome")}})
-    headers = {"content-type": "application/json", **answer.get("headers", {})}
-    return Response(body, status=status, headers=headers)
+    found = refusal_of(answer)
+    return Response(found.body, status=found.status, headers=found.headers)
 
 
 def protect(
@@ -122,7 +113,7 @@ def protect(
             except Exception:
                 pass  # a response with immutable headers (e.g. a proxied fetch) keeps its own
             status = int(getattr(response, "status", 200))
-            if status in REPORTED_STATUSES or login:
+            if should_report(status, login):
                 report = report_status(self.env, request, status, user_id=uid, account=login, binding=binding)
                 self.ctx.waitUntil(_background(report))
             return response

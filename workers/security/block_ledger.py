@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 
-from edgewatch.security.blocklist import BlockList, BlockSource, active_entries, add_block, purge_expired, remove_block
+from edgewatch.codec import decode, encode
+from edgewatch.security.blocklist import BlockList, active_entries, add_block, purge_expired, remove_block
+from edgewatch.security.messages import AddBlock, BlockAdded, BlockRemoved
 from edgewatch_cf.bindings import KVPort
 from edgewatch_cf.sqlite_object import SqliteObject
 
@@ -27,26 +29,27 @@ class BlockLedger(SqliteObject):
         self.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('blocklist', ?)", text)
         await KVPort(self.env.KV).put(KV_KEY, text)
 
-    async def add(self, target: str, reason: str, ttl_ms: int | None, source: str, now_ms: int) -> str:
-        """Returns {"outcome", "entry"}; raises nothing for a bad target: {"error": ...}."""
+    async def add(self, request: str) -> str:
+        """An encoded AddBlock; answers an encoded BlockAdded (a bad target is an ``error``, not an exception)."""
+        r = decode(AddBlock, str(request))
         try:
-            change = add_block(
-                self._load(), target, reason=reason, ttl_ms=ttl_ms, now_ms=now_ms, source=BlockSource(source)
-            )
+            state = self._load()
+            change = add_block(state, r.target, reason=r.reason, ttl_ms=r.ttl_ms, now_ms=r.now_ms, source=r.source)
         except ValueError as exc:
-            return json.dumps({"error": str(exc)})
-        await self._save(change.state, now_ms)
-        entry = None if change.entry is None else change.entry.to_json()
-        return json.dumps({"outcome": change.outcome.value, "entry": entry})
+            return encode(BlockAdded(error=str(exc)))
+        await self._save(change.state, r.now_ms)
+        return encode(BlockAdded(change.outcome, change.entry))
 
     async def remove(self, target: str, now_ms: int) -> str:
+        """Answers an encoded BlockRemoved."""
         try:
             state, removed = remove_block(self._load(), target)
         except ValueError as exc:
-            return json.dumps({"error": str(exc)})
+            return encode(BlockRemoved(error=str(exc)))
         if removed is not None:
             await self._save(state, now_ms)
-        return json.dumps({"removed": None if removed is None else removed.to_json()})
+        return encode(BlockRemoved(removed))
 
     async def entries(self, now_ms: int) -> str:
-        return json.dumps([e.to_json() for e in active_entries(self._load(), now_ms)])
+        """The entries in force, an encoded list of BlockEntry."""
+        return encode(active_entries(self._load(), now_ms))

@@ -5,18 +5,16 @@ HTTP parsing); other callers use POST /security/check and /security/report."""
 
 from __future__ import annotations
 
-import json
-import time
-
-from workers import WorkerEntrypoint
-
+import blocklist_api
+import check_api
+import events_api
+import limiter_shard
+import local_triggers
+import security_settings
 from block_ledger import BlockLedger
-from edgewatch.config import ConfigError
-from edgewatch.errors import error_line
-from edgewatch.security.guard import check_input_from_json
 from edgewatch_cf.app import BindingSpec, WorkerApp
+from edgewatch_cf.entrypoint import AppEntrypoint
 from rate_limiter import RateLimiter
-from security_api import count_failure, register, run_check, run_report
 
 __all__ = ["BlockLedger", "Default", "RateLimiter"]
 
@@ -27,38 +25,24 @@ app = WorkerApp(
         BindingSpec("RATE_LIMITER", "durable_object", "health"),
         BindingSpec("BLOCK_LEDGER", "durable_object", "health"),
     ],
+    include=(
+        check_api.routes,
+        events_api.routes,
+        blocklist_api.routes,
+        local_triggers.routes,
+        limiter_shard.routes,
+        security_settings.routes,
+    ),
 )
-register(app)
 
 
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        return await app.handle(request, self.env, self.ctx)
+class Default(AppEntrypoint):
+    app = app
 
     async def check(self, payload):
-        """RPC: the check body as a JSON string; answers the result as a JSON string. A request
-        that cannot be described (e.g. a path over 8 KiB) is refused with 400, not an exception."""
-        try:
-            request = check_input_from_json(json.loads(str(payload)))
-        except ValueError as exc:
-            error = error_line(exc)
-            return json.dumps(
-                {"allowed": False, "status": 400, "outcome": "invalid_request", "error": error, "headers": {}}
-            )
-        try:
-            result = await run_check(self.env, request, int(time.time() * 1000))
-        except ConfigError as exc:
-            # Invalid settings: the platform keeps serving (health is down and names the field).
-            await count_failure(self.env)
-            error = error_line(exc)
-            return json.dumps({"allowed": True, "status": 200, "outcome": "failed_open", "error": error, "headers": {}})
-        return json.dumps(result.to_json())
+        """RPC: the check body as a JSON string; answers the result as a JSON string."""
+        return await check_api.check_rpc(self.env, payload)
 
     async def report(self, payload):
-        return json.dumps(await run_report(self.env, json.loads(str(payload)), int(time.time() * 1000)))
-
-    async def ping(self):
-        return app.ping()
-
-    async def run_job(self, name, scheduled_ms):
-        return await app.run_job(name, self.env, scheduled_ms)
+        """RPC: the report body (the check body and the answer's ``status``) as a JSON string."""
+        return await check_api.report_rpc(self.env, payload)

@@ -11,52 +11,63 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from typing import Any
 
-from workers import DurableObject
-
+from edgewatch.codec import decode, encode
 from edgewatch.config import SecurityRule
 from edgewatch.security.anomaly import AnomalyDetector
 from edgewatch.security.blocklist import AutoBlockPolicy, StrikeOutcome, Strikes, strike
 from edgewatch.security.events import EventType, SecurityEvent, make_event, parse_query, query_events
-from edgewatch.security.guard import decision_to_json
-from edgewatch.security.ratelimit import LimitState, check, state_key
-from edgewatch_cf.bindings import storage_round_trip
+from edgewatch.security.messages import (
+    AnomalyJson,
+    AutoBlock,
+    EvaluateAnswer,
+    EvaluateRequest,
+    PurgeCount,
+    ReportAnswer,
+    ReportRequest,
+    ShardCounts,
+    Stuffing,
+)
+from edgewatch.security.ratelimit import Decision, LimitState, check, state_key
+from edgewatch_cf.clock import now_ms
+from edgewatch_cf.sqlite_object import SqliteObject
 
 SAVE_EVERY_MS = 30_000
 PURGE_EVERY_MS = 3_600_000
 MAX_EVENT_SCAN = 5_000
 DEFAULT_RETENTION_MS = 30 * 86_400_000
 MAX_TS = 4_102_444_800_000  # 2100-01-01; very large ints reach SQLite as BigInt, which it refuses
-
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS limits (key TEXT PRIMARY KEY, state TEXT NOT NULL, expires_at INTEGER NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS limits_expiry ON limits(expires_at)",
-    "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, ts INTEGER NOT NULL, type TEXT NOT NULL,"
-    " identifier TEXT NOT NULL, route TEXT, rule TEXT, data TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS events_ts ON events(ts)",
-    "CREATE TABLE IF NOT EXISTS strikes (identifier TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+INSERT_EVENT = (
+    "INSERT OR REPLACE INTO events (id, ts, type, identifier, route, rule, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+Noted = EvaluateRequest | ReportRequest  # what an event's route comes from
 
 
-class RateLimiter(DurableObject):
+class RateLimiter(SqliteObject):
+    MIGRATIONS = (
+        "CREATE TABLE IF NOT EXISTS limits (key TEXT PRIMARY KEY, state TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS limits_expiry ON limits(expires_at)",
+        "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, ts INTEGER NOT NULL, type TEXT NOT NULL,"
+        " identifier TEXT NOT NULL, route TEXT, rule TEXT, data TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS events_ts ON events(ts)",
+        "CREATE TABLE IF NOT EXISTS strikes (identifier TEXT PRIMARY KEY, data TEXT NOT NULL,"
+        " expires_at INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    )
+
     def __init__(self, ctx: Any, env: Any) -> None:
         super().__init__(ctx, env)
-        self.sql = ctx.storage.sql
-        for statement in SCHEMA:
-            self.sql.exec(statement)
-        rows = list(self.sql.exec("SELECT value FROM meta WHERE key = 'anomaly'").toArray())
+        row = self.first("SELECT value FROM meta WHERE key = 'anomaly'")
         try:
-            self.detector = AnomalyDetector.from_json(json.loads(rows[0].value)) if rows else AnomalyDetector()
+            self.detector = AnomalyDetector.from_json(json.loads(row.value)) if row else AnomalyDetector()
         except ValueError:
             self.detector = AnomalyDetector()
         self.saved_ms = 0
         self.alarm_armed = False
         self.rules: dict[str, SecurityRule] = {}
-        rows = list(self.sql.exec("SELECT value FROM meta WHERE key = 'retention_ms'").toArray())
-        self.retention_ms = int(rows[0].value) if rows else DEFAULT_RETENTION_MS
+        row = self.first("SELECT value FROM meta WHERE key = 'retention_ms'")
+        self.retention_ms = int(row.value) if row else DEFAULT_RETENTION_MS
 
     def _rule(self, data: dict[str, Any]) -> SecurityRule:
         """The rule sent with a decision, validated once per distinct rule (the hot path repeats it)."""
@@ -68,70 +79,65 @@ class RateLimiter(DurableObject):
             rule = self.rules[key] = SecurityRule.model_validate(data)
         return rule
 
-    async def probe(self, token: str) -> str:
-        return await storage_round_trip(self.ctx, token)
-
     # -- the hot path -----------------------------------------------------------------------------
-    async def evaluate(self, payload_json: str) -> str:
-        """One request: {now, identifier, ip, route, rule, limit, threat, outcome, account,
-        retention_ms, auto_block}. Returns {"decision", "anomalies", "auto_block"}."""
-        p = json.loads(payload_json)
-        now, identifier = int(p["now"]), str(p["identifier"])
-        retention = p.get("retention_ms")
-        if retention and int(retention) != self.retention_ms:  # eventRetention changed: remember it
-            self.retention_ms = int(retention)
-            self.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention_ms', ?)", str(retention))
-        decision = None
-        if p.get("limit") and p.get("rule"):
-            rule = self._rule(p["rule"])
-            key = state_key(rule.id, identifier)
-            rows = list(self.sql.exec("SELECT state FROM limits WHERE key = ?", key).toArray())
-            state = LimitState.from_json(json.loads(rows[0].state)) if rows else None
-            found, new_state = check(rule, state, now)
-            if found.allowed:  # a refusal records nothing: only allowed requests count
-                self.sql.exec(
-                    "INSERT OR REPLACE INTO limits (key, state, expires_at) VALUES (?, ?, ?)",
-                    key,
-                    json.dumps(new_state.to_json(), separators=(",", ":")),
-                    new_state.expires_at_ms,
-                )
-            decision = decision_to_json(found)
-            if not found.allowed:
-                detail = {"limit": found.limit, "window_ms": found.window_ms, "retry_after_ms": found.retry_after_ms}
-                self._event(EventType.RATE_LIMITED, now, identifier, p, rule_id=rule.id, detail=detail)
-        threat = p.get("threat")
+    async def evaluate(self, payload: str) -> str:
+        """One checked request (an encoded EvaluateRequest); answers an encoded EvaluateAnswer."""
+        p = decode(EvaluateRequest, str(payload))
+        now, identifier = p.now, p.identifier
+        if p.retention_ms and p.retention_ms != self.retention_ms:  # eventRetention changed: remember it
+            self.retention_ms = p.retention_ms
+            self.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention_ms', ?)", str(p.retention_ms))
+        decision = self._decide(p) if p.rule else None
         auto_block = None
-        if threat:
-            detail = {"action": threat["action"], "primary": threat["primary"], "hits": threat["hits"][:10]}
-            self._event(EventType.THREAT, now, identifier, p, score=threat["score"], detail=detail)
-            auto_block = self._strike(identifier, float(threat["score"]), now, p)
-        if p.get("outcome") == "block_listed":
-            self._event(EventType.BLOCKED, now, identifier, p, detail={"block": p.get("block")})
-        status = 429 if decision is not None and not decision["allowed"] else None
-        anomalies = self._observe(now, identifier, p, status, "ip")
+        if p.threat is not None:
+            threat = p.threat
+            detail = {"action": threat.action, "primary": threat.primary, "hits": threat.hits[:10]}
+            self._event(EventType.THREAT, now, identifier, p, score=threat.score, detail=detail)
+            auto_block = self._strike(identifier, float(threat.score), now, p)
+        if p.block is not None:
+            self._event(EventType.BLOCKED, now, identifier, p, detail={"block": p.block.to_json()})
+        status = 429 if decision is not None and not decision.allowed else None
+        anomalies = self._observe(now, identifier, p, status, Stuffing.IP)
         self._maybe_save(now)
-        await self._arm(now)
-        return json.dumps({"decision": decision, "anomalies": anomalies, "auto_block": auto_block})
+        await self._arm()
+        return encode(EvaluateAnswer(decision, anomalies, auto_block))
 
-    async def report(self, payload_json: str) -> str:
-        """An answered request's status (401/403/429 rates, credential stuffing); ``stuffing`` says
-        which shape this shard tracks (the IP's shard or the account's)."""
-        p = json.loads(payload_json)
-        now = int(p["now"])
-        anomalies = self._observe(now, str(p["identifier"]), p, p.get("status"), str(p.get("stuffing") or "ip"))
-        self._maybe_save(now)
-        await self._arm(now)
-        return json.dumps({"anomalies": anomalies})
+    def _decide(self, p: EvaluateRequest) -> Decision:
+        rule = self._rule(p.rule or {})
+        key = state_key(rule.id, p.identifier)
+        row = self.first("SELECT state FROM limits WHERE key = ?", key)
+        state = LimitState.from_json(json.loads(row.state)) if row else None
+        found, new_state = check(rule, state, p.now)
+        if found.allowed:  # a refusal records nothing: only allowed requests count
+            self.sql.exec(
+                "INSERT OR REPLACE INTO limits (key, state, expires_at) VALUES (?, ?, ?)",
+                key,
+                json.dumps(new_state.to_json(), separators=(",", ":")),
+                new_state.expires_at_ms,
+            )
+        else:
+            detail = {"limit": found.limit, "window_ms": found.window_ms, "retry_after_ms": found.retry_after_ms}
+            self._event(EventType.RATE_LIMITED, p.now, p.identifier, p, rule_id=rule.id, detail=detail)
+        return found
 
-    def _observe(self, now: int, identifier: str, p: dict[str, Any], status: int | None, stuffing: str) -> list[Any]:
+    async def report(self, payload: str) -> str:
+        """An answered request's status (an encoded ReportRequest: 401/403/429 rates, credential
+        stuffing; ``stuffing`` says which shape this shard tracks). Answers an encoded ReportAnswer."""
+        p = decode(ReportRequest, str(payload))
+        anomalies = self._observe(p.now, p.identifier, p, p.status, p.stuffing)
+        self._maybe_save(p.now)
+        await self._arm()
+        return encode(ReportAnswer(anomalies))
+
+    def _observe(self, now: int, identifier: str, p: Noted, status: int | None, stuffing: str) -> list[AnomalyJson]:
         found = self.detector.observe(
             now,
             identifier=identifier,
-            route=p.get("route"),
+            route=p.route,
             status=status,
-            ip=p.get("ip"),
-            account=p.get("account"),
-            auth_route=bool(p.get("account")),
+            ip=p.ip,
+            account=p.account,
+            auth_route=bool(p.account),
             stuffing=stuffing,
         )
         out = []
@@ -141,10 +147,10 @@ class RateLimiter(DurableObject):
             out.append(data)
         return out
 
-    def _strike(self, identifier: str, score: float, now: int, p: dict[str, Any]) -> dict[str, Any] | None:
-        policy = AutoBlockPolicy(**p["auto_block_policy"]) if p.get("auto_block_policy") else AutoBlockPolicy()
-        rows = list(self.sql.exec("SELECT data FROM strikes WHERE identifier = ?", identifier).toArray())
-        current = Strikes.from_json(json.loads(rows[0].data)) if rows else None
+    def _strike(self, identifier: str, score: float, now: int, p: EvaluateRequest) -> AutoBlock | None:
+        policy = p.auto_block_policy or AutoBlockPolicy()
+        row = self.first("SELECT data FROM strikes WHERE identifier = ?", identifier)
+        current = Strikes.from_json(json.loads(row.data)) if row else None
         result = strike(current, score, now, policy)
         if result.outcome is StrikeOutcome.BELOW_SCORE:
             return None
@@ -154,25 +160,16 @@ class RateLimiter(DurableObject):
             json.dumps(result.strikes.to_json()),
             result.strikes.expires_at_ms(policy),
         )
-        if result.outcome is StrikeOutcome.BLOCK and p.get("ip"):
-            return {"target": p["ip"], "ttl_ms": result.ttl_ms, "hits": policy.hits, "window_ms": policy.window_ms}
+        if result.outcome is StrikeOutcome.BLOCK and p.ip and result.ttl_ms is not None:
+            return AutoBlock(p.ip, result.ttl_ms, policy.hits, policy.window_ms)
         return None
 
-    def _event(self, kind: EventType, now: int, identifier: str, p: dict[str, Any], **fields: Any) -> None:
-        event = make_event(kind, now, identifier, entropy=secrets.token_bytes(8), route=p.get("route"), **fields)
+    def _event(self, kind: EventType, now: int, identifier: str, p: Noted, **fields: Any) -> None:
+        event = make_event(kind, now, identifier, entropy=secrets.token_bytes(8), route=p.route, **fields)
         self.sql.exec(
-            "INSERT OR REPLACE INTO events (id, ts, type, identifier, route, rule, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            event.id, event.ts_ms, event.type.value, event.identifier, event.route, event.rule_id,
+            INSERT_EVENT, event.id, event.ts_ms, event.type.value, event.identifier, event.route, event.rule_id,
             json.dumps(event.to_json()),
         )  # fmt: skip
-
-    async def record_event(self, event_json: str) -> bool:
-        event = SecurityEvent.from_json(json.loads(event_json))
-        self.sql.exec(
-            "INSERT OR REPLACE INTO events (id, ts, type, identifier, route, rule, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            event.id, event.ts_ms, event.type.value, event.identifier, event.route, event.rule_id, event_json,
-        )  # fmt: skip
-        return True
 
     def _maybe_save(self, now: int) -> None:
         if now - self.saved_ms >= SAVE_EVERY_MS:
@@ -181,16 +178,16 @@ class RateLimiter(DurableObject):
             )
             self.saved_ms = now
 
-    async def _arm(self, now: int) -> None:
+    async def _arm(self) -> None:
         """Make sure a purge is scheduled; asked of storage once per object lifetime, not per request."""
         if self.alarm_armed:
             return
         if await self.ctx.storage.getAlarm() is None:
-            await self.ctx.storage.setAlarm(int(time.time() * 1000) + PURGE_EVERY_MS)
+            await self.ctx.storage.setAlarm(now_ms() + PURGE_EVERY_MS)
         self.alarm_armed = True
 
     async def alarm(self, info: Any = None) -> None:
-        now = int(time.time() * 1000)
+        now = now_ms()
         await self.purge(now)
         self.saved_ms = 0
         self._maybe_save(now)
@@ -200,59 +197,59 @@ class RateLimiter(DurableObject):
             self.alarm_armed = True
 
     async def purge(self, now_ms: int) -> str:
-        """Delete what has expired: idle keys, old strikes, events past retention. Returns the
-        rows deleted and left per table (the alarm calls it hourly; tests call it directly)."""
-        out: dict[str, Any] = {}
+        """Delete what has expired: idle keys, old strikes, events past retention. Answers the rows
+        deleted and left per table, {table: PurgeCount} (the alarm calls it hourly; tests call it directly)."""
+        out: dict[str, PurgeCount] = {}
         for table, where, arg in (
             ("limits", "expires_at <= ?", now_ms),
             ("strikes", "expires_at <= ?", now_ms),
             ("events", "ts < ?", now_ms - self.retention_ms),
         ):
-            before = int(self.sql.exec(f"SELECT count(*) AS n FROM {table}").one().n)
+            before = self.count(table)
             self.sql.exec(f"DELETE FROM {table} WHERE {where}", arg)
-            left = int(self.sql.exec(f"SELECT count(*) AS n FROM {table}").one().n)
-            out[table] = {"deleted": before - left, "left": left}
-        return json.dumps(out)
+            left = self.count(table)
+            out[table] = PurgeCount(before - left, left)
+        return encode(out)
 
     # -- reads --------------------------------------------------------------------------------------
-    async def events(self, params_json: str) -> str:
-        """Events matching the query (see edgewatch.security.events.parse_query), newest first."""
-        query = parse_query(json.loads(params_json))
+    async def events(self, params: str) -> str:
+        """Events matching the query (encoded query parameters, see edgewatch.security.events.parse_query),
+        newest first, as an encoded list of SecurityEvent."""
+        query = parse_query(decode(dict[str, str], str(params)))
         where, args = ["ts >= ?", "ts < ?"], [query.from_ms or 0, query.to_ms or MAX_TS]
         rows = self.sql.exec(
             f"SELECT data FROM events WHERE {' AND '.join(where)} ORDER BY ts DESC LIMIT ?", *args, MAX_EVENT_SCAN
         ).toArray()
         page = query_events([SecurityEvent.from_json(json.loads(r.data)) for r in rows], query)
-        return json.dumps([e.to_json() for e in page.events])
+        return encode(page.events)
 
     async def aggregate(self, start_ms: int, end_ms: int, bucket_ms: int, top: int) -> str:
         """This shard's event counts in [start, end): per (bucket, type), and its top identifiers,
-        rules and routes (GROUP BY in SQLite: every event counts, none is sampled)."""
+        rules and routes (GROUP BY in SQLite: every event counts, none is sampled): encoded ShardCounts."""
 
         def rows(columns: tuple[str, ...], query: str, *args: Any) -> list[list[Any]]:
             return [[getattr(r, c) for c in columns] for r in self.sql.exec(query, *args).toArray()]
 
         span = "ts >= ? AND ts < ?"
         first = start_ms - start_ms % bucket_ms
-        return json.dumps(
-            {
-                "by_bucket": rows(
-                    ("b", "type", "n"),
-                    f"SELECT ? + ((ts - ?) / ?) * ? AS b, type, count(*) AS n FROM events WHERE {span}"
-                    " GROUP BY b, type",
-                    first, first, bucket_ms, bucket_ms, start_ms, end_ms,
-                ),
-                **{
-                    name: rows(
-                        ("k", "n"),
-                        f"SELECT {column} AS k, count(*) AS n FROM events WHERE {span} AND {column} IS NOT NULL"
-                        " GROUP BY k ORDER BY n DESC, k LIMIT ?",
-                        start_ms, end_ms, top,
-                    )
-                    for name, column in (("identifiers", "identifier"), ("rules", "rule"), ("routes", "route"))
-                },
-            }
-        )  # fmt: skip
+        counts: ShardCounts = {
+            "by_bucket": rows(
+                ("b", "type", "n"),
+                f"SELECT ? + ((ts - ?) / ?) * ? AS b, type, count(*) AS n FROM events WHERE {span}"
+                " GROUP BY b, type",
+                first, first, bucket_ms, bucket_ms, start_ms, end_ms,
+            ),
+            **{
+                name: rows(
+                    ("k", "n"),
+                    f"SELECT {column} AS k, count(*) AS n FROM events WHERE {span} AND {column} IS NOT NULL"
+                    " GROUP BY k ORDER BY n DESC, k LIMIT ?",
+                    start_ms, end_ms, top,
+                )
+                for name, column in (("identifiers", "identifier"), ("rules", "rule"), ("routes", "route"))
+            },
+        }  # fmt: skip
+        return encode(counts)
 
     async def keys(self) -> int:
-        return int(self.sql.exec("SELECT count(*) AS n FROM limits").one().n)
+        return self.count("limits")

@@ -266,3 +266,26 @@ def strike(strikes: Strikes | None, score: float, now_ms: int, policy: AutoBlock
         return StrikeResult(Strikes(hits, current.blocks, now_ms), StrikeOutcome.COUNTED)
     ttl = min(policy.ttl_ms * 2 ** min(current.blocks, 32), policy.max_ttl_ms)
     return StrikeResult(Strikes((), current.blocks + 1, now_ms), StrikeOutcome.BLOCK, ttl)
+
+
+# --- the isolate's copy ----------------------------------------------------------------------
+
+
+@dataclass
+class BlockListCache:
+    """The block-list as last read, trusted for ``ttl_ms`` (the check reads it on every request)."""
+
+    ttl_ms: int = 5_000
+    at_ms: int = 0
+    state: BlockList = field(default_factory=BlockList)
+
+    def fresh(self, now_ms: int) -> BlockList | None:
+        """The cached list, or None when it must be read again."""
+        return self.state if now_ms - self.at_ms < self.ttl_ms else None
+
+    def store(self, state: BlockList, now_ms: int) -> None:
+        self.state, self.at_ms = state, now_ms
+
+    def forget(self) -> None:
+        """After a change: the next check reads the list again."""
+        self.at_ms = 0

@@ -239,3 +239,19 @@ def test_a_block_needs_enough_recent_strikes(gaps: list[tuple[int, float]]) -> N
             recent = [t for t in hits if t > now - POLICY.window_ms]
             assert len(recent) >= POLICY.hits
             hits = []
+
+
+# --- the isolate's copy ------------------------------------------------------------------------
+
+
+def test_block_list_cache() -> None:
+    from edgewatch.security.blocklist import BlockListCache
+
+    cache = BlockListCache(5_000)
+    assert cache.fresh(T0) is None  # nothing read yet
+    state = BlockList()
+    cache.store(state, T0)
+    assert cache.fresh(T0 + 4_999) is state  # trusted for ttl_ms
+    assert cache.fresh(T0 + 5_000) is None
+    cache.forget()
+    assert cache.fresh(T0 + 1) is None  # after a change: read again

@@ -256,3 +256,18 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
         retry_after_ms=int(data.get("retry_after_ms") or 0),
         policies=tuple((int(n), int(w)) for n, w in data.get("policies", [])),
     )
+
+
+# --- answers of the check RPC given before any step runs --------------------------------------
+
+INVALID_REQUEST = "invalid_request"  # the outcome of a check body that does not describe a request
+
+
+def invalid_request_answer(error: str) -> dict[str, Any]:
+    """A check body that cannot be read: refused with 400, naming the field."""
+    return {"allowed": False, "status": 400, "outcome": INVALID_REQUEST, "error": error, "headers": {}}
+
+
+def misconfigured_answer(error: str) -> dict[str, Any]:
+    """Invalid security settings: the platform keeps serving (health is down and names the field)."""
+    return {"allowed": True, "status": 200, "outcome": Outcome.FAILED_OPEN.value, "error": error, "headers": {}}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from edgewatch.config import SecurityRule, load_security_rules
 from edgewatch.security import ratelimit
 from edgewatch.security.blocklist import BlockEntry, BlockList, BlockSource, add_block, is_blocked
-from edgewatch.security.guard import (
+from edgewatch.security.checkflow import (
     MAX_BODY_CHARS,
     MAX_FIELD_CHARS,
     CheckInput,
@@ -22,6 +22,8 @@ from edgewatch.security.guard import (
     conclude,
     decision_from_json,
     decision_to_json,
+    invalid_request_answer,
+    misconfigured_answer,
     prepare,
 )
 from edgewatch.security.identity import identify
@@ -753,3 +755,20 @@ def test_any_json_body_is_a_check_input_or_a_value_error(data: Any, config: Secu
     assert result.allowed is (result.status == 200)
     assert (result.outcome is Outcome.BLOCK_LISTED) is (result.block is not None)
     json.dumps(result.to_json())
+
+
+def test_the_answers_given_before_any_step() -> None:
+    assert invalid_request_answer("path: required") == {
+        "allowed": False,
+        "status": 400,
+        "outcome": "invalid_request",
+        "error": "path: required",
+        "headers": {},
+    }
+    assert misconfigured_answer("shards: too many") == {
+        "allowed": True,
+        "status": 200,
+        "outcome": "failed_open",
+        "error": "shards: too many",
+        "headers": {},
+    }
