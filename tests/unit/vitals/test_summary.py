@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edgewatch.config import DEFAULTS_DIR, load_web_vitals
 from edgewatch.vitals import (
     VitalSample,
+    VitalValue,
     dedupe,
     distribution,
     p75,
+    rated_summary,
+    summarize,
 )
 
 # -- dedupe ----------------------------------------------------------------------------------------
@@ -77,3 +83,36 @@ def test_distribution() -> None:
         "needs-improvement": 1,
         "poor": 1,
     }
+
+
+# -- summarize -------------------------------------------------------------------------------------
+
+
+def test_summarize_per_route_and_device_and_overall() -> None:
+    rows = [
+        VitalValue("/a", "mobile", 100.0, "good"),
+        VitalValue("/a", "mobile", 300.0, "poor"),
+        VitalValue("/b", "desktop", 200.0, "needs-improvement"),
+    ]
+    groups = {(g["route"], g["device"]): g for g in summarize(rows)}
+    assert list(groups) == [("*", "*"), ("*", "desktop"), ("*", "mobile"), ("/a", "mobile"), ("/b", "desktop")]
+    assert groups[("/a", "mobile")] == {
+        "route": "/a",
+        "device": "mobile",
+        "count": 2,
+        "p75": 300.0,
+        "distribution": {"good": 1, "needs-improvement": 0, "poor": 1},
+    }
+    assert groups[("*", "*")]["count"] == 3
+    assert groups[("*", "*")]["p75"] == 300.0
+
+
+def test_summarize_nothing() -> None:
+    assert summarize([]) == []
+
+
+def test_rated_summary_rates_each_p75() -> None:
+    rows = [VitalValue("/a", "mobile", 2600.0, "needs-improvement")]
+    thresholds = load_web_vitals(json.loads((DEFAULTS_DIR / "web-vitals.json").read_text()))
+    groups = rated_summary("LCP", rows, thresholds)
+    assert {g["rating"] for g in groups} == {"needs-improvement"}
