@@ -156,20 +156,6 @@ class WorkerApp:
         for routes in include:
             self.include(routes)
 
-    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.router.add(method, pattern, handler)
-            return handler
-
-        return register
-
-    def job(self, name: str) -> Callable[[Job], Job]:
-        def register(fn: Job) -> Job:
-            self.jobs[name] = fn
-            return fn
-
-        return register
-
     def include(self, routes: Routes) -> None:
         for method, pattern, handler in routes.routes:
             self.router.add(method, pattern, handler)

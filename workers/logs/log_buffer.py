@@ -10,21 +10,33 @@ buffered, counts the failure, and retries at the next alarm or cron.
 from __future__ import annotations
 
 import json
-import time
-from collections import defaultdict
 from typing import Any
 
-from workers import DurableObject
-
+from edgewatch.codec import decode, encode
 from edgewatch.durations import parse_duration_ms
 from edgewatch.health import describe_error
-from edgewatch.logs.archive import ObjectSummary, build_object, hour_start
+from edgewatch.logs.archive import ObjectSummary, build_object
+from edgewatch.logs.buffer import BufferedEntry, archive_chunks, entry_id, flush_alarm, with_id
 from edgewatch.logs.entry import LogEntry
+from edgewatch.logs.messages import (
+    AppendRequest,
+    AppendResult,
+    Candidate,
+    FlushError,
+    FlushReport,
+    MinuteCount,
+    ShardSearchAnswer,
+    ShardStats,
+    TailAnswer,
+)
 from edgewatch.logs.query import Query
-from edgewatch_cf.bindings import R2Port, storage_round_trip
+from edgewatch.logs.tail import tail_position
+from edgewatch_cf.bindings import R2Port
+from edgewatch_cf.clock import now_ms
 from edgewatch_cf.console import Console
 from edgewatch_cf.faults import take_fault
 from edgewatch_cf.settings import stack_config
+from edgewatch_cf.sqlite_object import SqliteObject
 
 TAIL_KEEP_MS = 15 * 60_000
 BATCH_ID_KEEP_MS = 24 * 3_600_000
@@ -45,51 +57,39 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 
+# AppendRequest.rows_json: rows with the columns of edgewatch.logs.messages.ENTRY_COLUMNS.
 INSERT_ROWS = (
     "INSERT INTO entries (ts, level, service, trace_id, request_id, user_id, line, bytes, arrived_at)"
     " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
     " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),"
     " json(json_extract(value, '$[6]')), length(json(json_extract(value, '$[6]'))), ? FROM json_each(?)"
 )
+# A JSON array of MinuteCount objects.
 UPSERT_COUNTS = (
     "INSERT INTO minute_counts (service, minute, level, seen, kept)"
-    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
-    " json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?) WHERE true"
+    " SELECT json_extract(value, '$.service'), json_extract(value, '$.minute'), json_extract(value, '$.level'),"
+    " json_extract(value, '$.seen'), json_extract(value, '$.kept') FROM json_each(?) WHERE true"
     " ON CONFLICT(service, minute, level) DO UPDATE SET seen = seen + excluded.seen, kept = kept + excluded.kept"
+)
+INSERT_OBJECT = (
+    "INSERT INTO objects (key, service, min_ts, max_ts, count, levels, bloom, raw_bytes, stored_bytes,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
+    " count = excluded.count, max_ts = excluded.max_ts, levels = excluded.levels, bloom = excluded.bloom,"
+    " raw_bytes = excluded.raw_bytes, stored_bytes = excluded.stored_bytes"
 )
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+class LogBuffer(SqliteObject):
+    MIGRATIONS = SCHEMA
 
-
-def entry_id(shard: int, seq: int) -> str:
-    return f"{shard:03d}:{seq:012d}"
-
-
-def with_id(line: str, ident: str) -> str:
-    """Add the id to a stored JSON object line without re-encoding it."""
-    return line[:-1] + ',"id":' + json.dumps(ident) + "}"
-
-
-class LogBuffer(DurableObject):
     def __init__(self, ctx: Any, env: Any) -> None:
         super().__init__(ctx, env)
-        self.sql = ctx.storage.sql
-        for statement in SCHEMA:
-            self.sql.exec(statement)
         self.console = Console("pitchey-logs/LogBuffer")
 
-    async def probe(self, token: str) -> str:
-        return await storage_round_trip(self.ctx, token)
-
     # -- small helpers -----------------------------------------------------------------------
-    def _rows(self, query: str, *params: Any) -> list[dict[str, Any]]:
-        return list(self.sql.exec(query, *params).toArray())
-
     def _stat(self, name: str, default: str = "") -> str:
-        rows = self._rows("SELECT value FROM stats WHERE name = ?", name)
-        return str(rows[0]["value"]) if rows else default
+        row = self.first("SELECT value FROM stats WHERE name = ?", name)
+        return str(row["value"]) if row else default
 
     def _set_stat(self, name: str, value: Any) -> None:
         self.sql.exec(
@@ -98,9 +98,9 @@ class LogBuffer(DurableObject):
             str(value),
         )
 
-    def _open_rows(self) -> dict[str, Any]:
+    def _open_rows(self) -> Any:
         """Count, bytes and oldest arrival of the entries not yet archived."""
-        return self._rows(
+        return self.rows(
             "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b, min(arrived_at) AS first"
             " FROM entries WHERE archived_at IS NULL"
         )[0]
@@ -110,108 +110,96 @@ class LogBuffer(DurableObject):
 
     # -- ingest ------------------------------------------------------------------------------
     async def append(self, shard: int, payload: str) -> str:
-        data = json.loads(payload)
-        now = _now_ms()
-        batch_id = data.get("batch_id")
-        if batch_id is not None and self._rows("SELECT 1 AS hit FROM batches WHERE id = ?", batch_id):
-            return json.dumps({"stored": 0, "duplicate": True})
+        request = decode(AppendRequest, payload)
+        now = now_ms()
+        batch_id = request.batch_id
+        if batch_id is not None and self.first("SELECT 1 AS hit FROM batches WHERE id = ?", batch_id):
+            return encode(AppendResult(0, duplicate=True))
         # One synchronous block: the batch id, rows and counts commit together or not at all.
         self._set_stat("shard", int(shard))
-        if data["rows"]:
-            self.sql.exec(INSERT_ROWS, now, json.dumps(data["rows"]))
-        if data["counts"]:
-            self.sql.exec(UPSERT_COUNTS, json.dumps(data["counts"]))
+        if request.rows:
+            self.sql.exec(INSERT_ROWS, now, request.rows_json)
+        if request.counts:
+            self.sql.exec(UPSERT_COUNTS, encode(request.counts))
         if batch_id is not None:
             self.sql.exec("INSERT INTO batches (id, at) VALUES (?, ?)", batch_id, now)
         await self._schedule(now)
-        return json.dumps({"stored": len(data["rows"]), "duplicate": False})
+        return encode(AppendResult(request.rows, duplicate=False))
 
     async def _schedule(self, now: int) -> None:
         config = stack_config(self.env).monitoring.logging.buffer
         open_rows = self._open_rows()
-        if not open_rows["n"]:
-            return
-        if open_rows["n"] >= config.max_entries or open_rows["b"] >= config.max_bytes:
-            await self.ctx.storage.setAlarm(now)
-            return
-        if await self.ctx.storage.getAlarm() is None:
-            await self.ctx.storage.setAlarm(int(open_rows["first"]) + parse_duration_ms(config.max_age))
+        alarm = flush_alarm(
+            int(open_rows["n"]),
+            int(open_rows["b"]),
+            open_rows["first"],
+            now,
+            max_entries=config.max_entries,
+            max_bytes=config.max_bytes,
+            max_age_ms=parse_duration_ms(config.max_age),
+        )
+        if alarm is not None and (alarm.replace or await self.ctx.storage.getAlarm() is None):
+            await self.ctx.storage.setAlarm(alarm.at_ms)
 
     async def alarm(self, info: Any = None) -> None:
         report = await self.flush("threshold")
-        if not report["ok"]:
-            await self.ctx.storage.setAlarm(_now_ms() + RETRY_AFTER_FAILURE_MS)
+        if not report.ok:
+            await self.ctx.storage.setAlarm(now_ms() + RETRY_AFTER_FAILURE_MS)
 
     # -- flush -------------------------------------------------------------------------------
-    async def flush(self, reason: str = "cron") -> dict[str, Any]:
+    async def flush(self, reason: str = "cron") -> FlushReport:
         config = stack_config(self.env).monitoring.logging.buffer
         shard = self._shard()
-        rows = self._rows(
-            "SELECT seq, ts, service, line FROM entries WHERE archived_at IS NULL ORDER BY service, ts, seq"
-        )
-        groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            groups[(row["service"], hour_start(int(row["ts"])))].append(row)
+        rows = self.rows("SELECT seq, ts, service, line FROM entries WHERE archived_at IS NULL")
+        entries = [BufferedEntry(int(r["seq"]), int(r["ts"]), str(r["service"]), str(r["line"])) for r in rows]
         bucket = R2Port(self.env.R2_BUCKET)
         written: list[str] = []
         error = None
-        for (service, _hour), group in sorted(groups.items()):
-            for start in range(0, len(group), config.max_entries):
-                chunk = group[start : start + config.max_entries]
-                lines = [with_id(r["line"], entry_id(shard, int(r["seq"]))) for r in chunk]
-                built = build_object(service, f"{chunk[0]['ts']}-s{shard}-{chunk[0]['seq']}", lines)
-                try:
-                    if await take_fault(self.env, "r2_put"):
-                        raise RuntimeError("injected R2 put failure")
-                    await bucket.put(built.key, built.data, metadata={"entries": str(len(lines))})
-                except Exception as exc:
-                    error = describe_error(exc)
-                    break
-                self._record_object(built.summary, [int(r["seq"]) for r in chunk])
-                written.append(built.key)
-            if error:
+        for chunk in archive_chunks(entries, shard, config.max_entries):
+            built = build_object(chunk.service, chunk.unique, chunk.lines)
+            try:
+                if await take_fault(self.env, "r2_put"):
+                    raise RuntimeError("injected R2 put failure")
+                await bucket.put(built.key, built.data, metadata={"entries": str(len(chunk.lines))})
+            except Exception as exc:
+                error = describe_error(exc)
                 break
-        now = _now_ms()
+            self._record_object(built.summary, chunk.seqs)
+            written.append(built.key)
+        now = now_ms()
         self.sql.exec("DELETE FROM entries WHERE archived_at IS NOT NULL AND archived_at < ?", now - TAIL_KEEP_MS)
         self.sql.exec("DELETE FROM batches WHERE at < ?", now - BATCH_ID_KEEP_MS)
         if error:
             failures = int(self._stat("flush_failures", "0")) + 1
             self._set_stat("flush_failures", failures)
-            self._set_stat("last_flush_error", json.dumps({"at": now, "error": error}))
+            self._set_stat("last_flush_error", encode(FlushError(now, error)))
             self.console.error("flush_failed", shard=shard, reason=reason, error=error, failures=failures)
         else:
             self._set_stat("last_flush_ok", now)
         self.console.info("flush", shard=shard, reason=reason, objects=len(written), ok=error is None)
-        return {"ok": error is None, "objects": written, "error": error, "shard": shard}
+        return FlushReport(error is None, written, error, shard)
 
     def _record_object(self, summary: ObjectSummary, seqs: list[int]) -> None:
-        now = _now_ms()
+        now = now_ms()
+        levels = json.dumps(summary.levels)
         self.sql.exec(
-            "INSERT INTO objects (key, service, min_ts, max_ts, count, levels, bloom, raw_bytes, stored_bytes,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
-            " count = excluded.count, max_ts = excluded.max_ts, levels = excluded.levels, bloom = excluded.bloom,"
-            " raw_bytes = excluded.raw_bytes, stored_bytes = excluded.stored_bytes",
-            summary.key,
-            summary.service,
-            summary.min_ts,
-            summary.max_ts,
-            summary.count,
-            json.dumps(summary.levels),
-            summary.bloom,
-            summary.raw_bytes,
-            summary.stored_bytes,
-            now,
+            INSERT_OBJECT,
+            *(summary.key, summary.service, summary.min_ts, summary.max_ts, summary.count, levels, summary.bloom),
+            *(summary.raw_bytes, summary.stored_bytes, now),
         )
         self.sql.exec(
             "UPDATE entries SET archived_at = ? WHERE seq IN (SELECT value FROM json_each(?))", now, json.dumps(seqs)
         )
 
     async def flush_now(self, reason: str) -> str:
-        return json.dumps(await self.flush(reason))
+        return encode(await self.flush(reason))
 
     # -- reads -------------------------------------------------------------------------------
     async def search(self, query_json: str) -> str:
-        q = Query.from_json(json.loads(query_json))
+        q = decode(Query, query_json)
+        return encode(ShardSearchAnswer(self._buffered_matches(q), *self._candidates(q)))
+
+    def _buffered_matches(self, q: Query) -> list[str]:
         shard = self._shard()
         where = ["archived_at IS NULL", "ts >= ?", "ts < ?", "level >= ?"]
         params: list[Any] = [q.start_ms, q.end_ms, q.min_level]
@@ -233,6 +221,9 @@ class LogBuffer(DurableObject):
                 matches.append(with_id(row["line"], ident))
                 if len(matches) >= q.limit:
                     break
+        return matches
+
+    def _candidates(self, q: Query) -> tuple[list[Candidate], int]:
         candidates, total = [], 0
         for row in self.sql.exec(
             "SELECT key, service, min_ts, max_ts, count, levels, bloom, raw_bytes, stored_bytes FROM objects"
@@ -243,21 +234,23 @@ class LogBuffer(DurableObject):
             total += 1
             summary = ObjectSummary.from_json({**dict(row), "levels": json.loads(row["levels"])})
             if q.may_match_object(summary):
-                candidates.append([summary.key, summary.min_ts, summary.max_ts])
-        return json.dumps({"matches": matches, "candidates": candidates, "objects": total})
+                candidates.append(Candidate(summary.key, summary.min_ts, summary.max_ts))
+        return candidates, total
 
     async def tail(self, since_seq: int, limit: int) -> str:
         shard = self._shard()
         if since_seq < 0:
-            rows = self._rows("SELECT seq, line FROM entries ORDER BY seq DESC LIMIT ?", limit)
+            rows = self.rows("SELECT seq, line FROM entries ORDER BY seq DESC LIMIT ?", limit)
             rows.reverse()
         else:
-            rows = self._rows("SELECT seq, line FROM entries WHERE seq > ? ORDER BY seq LIMIT ?", since_seq, limit)
-        first = self._rows("SELECT min(seq) AS first, max(seq) AS last FROM entries")[0]
-        gap = since_seq >= 0 and first["first"] is not None and int(first["first"]) > since_seq + 1
-        last = int(rows[-1]["seq"]) if rows else max(since_seq, int(first["last"] or 0))
-        lines = [with_id(r["line"], entry_id(shard, int(r["seq"]))) for r in rows]
-        return json.dumps({"lines": lines, "last_seq": last, "gap": gap})
+            rows = self.rows("SELECT seq, line FROM entries WHERE seq > ? ORDER BY seq LIMIT ?", since_seq, limit)
+        bounds = self.one("SELECT min(seq) AS first, max(seq) AS last FROM entries")
+        seqs = [int(r["seq"]) for r in rows]
+        first = None if bounds["first"] is None else int(bounds["first"])
+        last = None if bounds["last"] is None else int(bounds["last"])
+        position = tail_position(since_seq, seqs, first, last)
+        lines = [with_id(r["line"], entry_id(shard, seq)) for r, seq in zip(rows, seqs, strict=True)]
+        return encode(TailAnswer(lines, position.last_seq, position.gap))
 
     async def counts(self, start_minute: int, end_minute: int, service: str | None) -> str:
         params: list[Any] = [start_minute, end_minute]
@@ -265,38 +258,40 @@ class LogBuffer(DurableObject):
         if service:
             extra = " AND service = ?"
             params.append(service)
-        rows = self._rows(
+        rows = self.rows(
             "SELECT service, minute, level, seen, kept FROM minute_counts WHERE minute >= ? AND minute < ?" + extra,
             *params,
         )
-        return json.dumps(rows)
+        found = [
+            MinuteCount(r["service"], int(r["minute"]), r["level"], float(r["seen"]), float(r["kept"])) for r in rows
+        ]
+        return encode(found)
 
     async def forget_objects(self, keys_json: str) -> int:
-        keys = json.loads(keys_json)
+        keys = decode(list[str], keys_json)
         self.sql.exec("DELETE FROM objects WHERE key IN (SELECT value FROM json_each(?))", json.dumps(keys))
         return len(keys)
 
     async def stats(self) -> str:
         open_rows = self._open_rows()
-        objects = self._rows(
+        objects = self.one(
             "SELECT count(*) AS n, coalesce(sum(count), 0) AS entries, coalesce(sum(raw_bytes), 0) AS raw,"
             " coalesce(sum(stored_bytes), 0) AS stored FROM objects"
-        )[0]
+        )
         last_error = self._stat("last_flush_error")
         alarm = await self.ctx.storage.getAlarm()
-        return json.dumps(
-            {
-                "shard": self._shard(),
-                "buffered_entries": int(open_rows["n"]),
-                "buffered_bytes": int(open_rows["b"]),
-                "oldest_buffered_ms": open_rows["first"],
-                "next_flush_ms": None if alarm is None else int(alarm),
-                "archived_objects": int(objects["n"]),
-                "archived_entries": int(objects["entries"]),
-                "archived_raw_bytes": int(objects["raw"]),
-                "archived_stored_bytes": int(objects["stored"]),
-                "flush_failures": int(self._stat("flush_failures", "0")),
-                "last_flush_ok": int(self._stat("last_flush_ok", "0")) or None,
-                "last_flush_error": json.loads(last_error) if last_error else None,
-            }
+        stats = ShardStats(
+            shard=self._shard(),
+            buffered_entries=int(open_rows["n"]),
+            buffered_bytes=int(open_rows["b"]),
+            oldest_buffered_ms=None if open_rows["first"] is None else int(open_rows["first"]),
+            next_flush_ms=None if alarm is None else int(alarm),
+            archived_objects=int(objects["n"]),
+            archived_entries=int(objects["entries"]),
+            archived_raw_bytes=int(objects["raw"]),
+            archived_stored_bytes=int(objects["stored"]),
+            flush_failures=int(self._stat("flush_failures", "0")),
+            last_flush_ok=int(self._stat("last_flush_ok", "0")) or None,
+            last_flush_error=decode(FlushError, last_error) if last_error else None,
         )
+        return encode(stats)

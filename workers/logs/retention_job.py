@@ -1,19 +1,24 @@
-"""The daily retention job: delete expired archive objects, then verify by listing what is left."""
+"""The daily retention job: delete expired archive objects, then verify by listing what is left;
+and the health check that reads its last report."""
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
+from edgewatch.codec import encode
+from edgewatch.health import CheckResult
 from edgewatch.logs.archive import PREFIX
-from edgewatch.logs.retention import RetentionPolicy, RetentionReport, verify
+from edgewatch.logs.retention import RetentionPolicy, RetentionReport, retention_problems, verify
+from edgewatch_cf.app import Routes
 from edgewatch_cf.bindings import KVPort, R2Port
+from edgewatch_cf.clock import now_ms
 from edgewatch_cf.settings import stack_config
-from search import shard_stub
+from log_shards import log_shard, log_shard_count
 
 REPORT_KEY = "logs:retention:last"
 DELETE_BATCH = 1000
+routes = Routes()
 
 
 async def _all_keys(bucket: R2Port) -> list[str]:
@@ -27,10 +32,10 @@ async def _all_keys(bucket: R2Port) -> list[str]:
         cursor = page.cursor
 
 
-async def apply_retention(env: Any, policy: RetentionPolicy, now_ms: int) -> dict[str, Any]:
+async def apply_retention(env: Any, policy: RetentionPolicy, as_of_ms: int) -> dict[str, Any]:
     bucket = R2Port(env.R2_BUCKET)
-    report = RetentionReport(int(time.time() * 1000), now_ms)
-    expired = [key for key in await _all_keys(bucket) if policy.expired(key, now_ms)]
+    report = RetentionReport(now_ms(), as_of_ms)
+    expired = [key for key in await _all_keys(bucket) if policy.expired(key, as_of_ms)]
     for start in range(0, len(expired), DELETE_BATCH):
         chunk = expired[start : start + DELETE_BATCH]
         try:
@@ -40,10 +45,9 @@ async def apply_retention(env: Any, policy: RetentionPolicy, now_ms: int) -> dic
             continue
         report.deleted += len(chunk)
     if report.deleted:
-        shards = stack_config(env).monitoring.logging.buffer.shards
-        for shard in range(shards):
-            await shard_stub(env, shard).forget_objects(json.dumps(expired))
-    verify(policy, await _all_keys(bucket), now_ms, report)
+        for shard in range(log_shard_count(env)):
+            await log_shard(env, shard).forget_objects(encode(expired))
+    verify(policy, await _all_keys(bucket), as_of_ms, report)
     result = report.to_json()
     await KVPort(env.KV).put(REPORT_KEY, json.dumps(result))
     return result
@@ -52,3 +56,20 @@ async def apply_retention(env: Any, policy: RetentionPolicy, now_ms: int) -> dic
 async def last_retention_report(env: Any) -> dict[str, Any] | None:
     raw = await KVPort(env.KV).get(REPORT_KEY)
     return None if raw is None else dict(json.loads(raw))
+
+
+@routes.job("retention")
+async def retention(env, scheduled_ms):
+    logging = stack_config(env).monitoring.logging
+    policy = RetentionPolicy.from_config(logging.retention, logging.retention_overrides)
+    return await apply_retention(env, policy, int(scheduled_ms))
+
+
+@routes.health_check
+async def retention_check(env) -> CheckResult:
+    """Degraded when the last retention run found objects older than allowed, or is overdue."""
+    report = await last_retention_report(env)
+    if report is None:
+        return CheckResult("retention", "retention", True, 0.0, None)
+    problems = retention_problems(RetentionReport.from_json(report), now_ms())
+    return CheckResult("retention", "retention", not problems, 0.0, "; ".join(problems) or None)

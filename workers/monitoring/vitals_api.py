@@ -1,69 +1,49 @@
-"""Core Web Vitals endpoints of pitchey-monitoring: browser beacons in, p75 and ratings out."""
+"""Core Web Vitals endpoints of pitchey-monitoring: browser beacons in, p75 and ratings out, and
+the retention cron job."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import zlib
-from collections import defaultdict
 from typing import Any
 
-from edgewatch.errors import Forbidden, ServiceUnavailable, Unprocessable
-from edgewatch.vitals import VitalSample, dedupe, rate
-from edgewatch.wire.timestamps import parse_time
+from edgewatch.codec import decode, encode
+from edgewatch.errors import ServiceUnavailable, Unprocessable
+from edgewatch.vitals import (
+    VitalSample,
+    VitalValue,
+    allowed_origins,
+    cors_headers,
+    parse_beacons,
+    parse_vitals_query,
+    preflight_headers,
+    rated_summary,
+    rows_by_shard,
+)
+from edgewatch.wire.body import check_content_type, decode_body
+from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.auth import require_reader
 from edgewatch_cf.bindings import named_stub
+from edgewatch_cf.clock import now_ms
 from edgewatch_cf.settings import stack_config
-from vitals_store import summarize
 
 SHARDS = 4
 RETENTION_MS = 30 * 86_400_000
-NAMES = ("CLS", "FCP", "FID", "INP", "LCP", "TTFB")
+MAX_VITALS_BODY = 64_000
+routes = Routes()
 
 
-def store_stub(env: Any, shard: int) -> Any:
+def vitals_shard(env: Any, shard: int) -> Any:
     return named_stub(env.VITALS_STORE, f"vitals-shard-{shard}")
 
 
-def allowed_origins(env: Any) -> list[str]:
-    text = str(getattr(env, "VITALS_ALLOWED_ORIGINS", None) or "")
-    return [o.strip().rstrip("/") for o in text.split(",") if o.strip()]
-
-
-def cors_headers(env: Any, origin: str | None) -> dict[str, str]:
-    """CORS answer for a browser origin; raises 403 for an origin that is not allowed.
-
-    A request without Origin (a server, curl) needs no CORS and is let through.
-    """
-    if origin is None:
-        return {}
-    allowed = allowed_origins(env)
-    if "*" in allowed:
-        return {"access-control-allow-origin": "*"}
-    if origin.rstrip("/") in allowed:
-        return {"access-control-allow-origin": origin, "vary": "Origin"}
-    raise Forbidden(f"origin {origin[:100]!r} may not send vitals; add it to VITALS_ALLOWED_ORIGINS")
-
-
-def preflight_headers(env: Any, origin: str | None) -> dict[str, str]:
-    headers = cors_headers(env, origin)
-    headers.update(
-        {
-            "access-control-allow-methods": "POST, OPTIONS",
-            "access-control-allow-headers": "content-type",
-            "access-control-max-age": "86400",
-        }
-    )
-    return headers
+def _origins(env: Any) -> list[str]:
+    return allowed_origins(str(getattr(env, "VITALS_ALLOWED_ORIGINS", None) or ""))
 
 
 async def store_samples(env: Any, samples: list[VitalSample]) -> int:
-    parts: dict[int, list[list[Any]]] = defaultdict(list)
-    for s in dedupe(samples):
-        row = [s.id, s.name, s.route, s.device, s.value, s.rating, s.ts, s.navigation_type, s.user_id]
-        row.append(json.dumps(s.attribution) if s.attribution else None)
-        parts[zlib.crc32(s.route.encode()) % SHARDS].append(row)
+    parts = rows_by_shard(samples, SHARDS)
     try:
-        stored = await asyncio.gather(*(store_stub(env, shard).put(json.dumps(rows)) for shard, rows in parts.items()))
+        stored = await asyncio.gather(*(vitals_shard(env, s).put(encode(rows)) for s, rows in parts.items()))
     except Exception as exc:
         raise ServiceUnavailable(
             f"the vitals store is unavailable ({type(exc).__name__}); retry", headers={"Retry-After": "5"}
@@ -71,22 +51,50 @@ async def store_samples(env: Any, samples: list[VitalSample]) -> int:
     return sum(int(n) for n in stored)
 
 
-async def query_vitals(env: Any, params: dict[str, str], now_ms: int) -> dict[str, Any]:
-    thresholds = stack_config(env).web_vitals
-    names = [params["name"].upper()] if params.get("name") else list(NAMES)
-    if any(n not in NAMES for n in names):
-        raise Unprocessable(f"name must be one of {', '.join(NAMES)}", details={"name": params.get("name")})
-    end = parse_time(params["to"], "to") if "to" in params else now_ms + 1
-    start = parse_time(params["from"], "from") if "from" in params else end - 86_400_000
-    route, device = params.get("route") or None, params.get("device") or None
-    out = {}
-    for name in names:
-        answers = await asyncio.gather(
-            *(store_stub(env, s).values(name, start, end, route, device) for s in range(SHARDS))
+@routes.route("POST", "/monitoring/vitals")
+async def ingest_vitals(req: Incoming) -> Reply:
+    """Beacons from browsers (fetch or navigator.sendBeacon): public, guarded by CORS and limits."""
+    headers = cors_headers(_origins(req.env), req.header("origin"))
+    check_content_type(req.header("content-type"), ("application/json", "text/plain"))
+    body = decode_body(await req.body(MAX_VITALS_BODY), req.header("content-encoding"), MAX_VITALS_BODY)
+    thresholds = stack_config(req.env).web_vitals
+    samples, errors = parse_beacons(body, now_ms(), thresholds, req.header("user-agent"))
+    if not samples and errors:
+        raise Unprocessable(
+            f"all {len(errors)} beacons were rejected",
+            details={"errors": [e.to_json() for e in errors[:10]]},
+            headers=headers,
         )
-        rows = [row for raw in answers for row in json.loads(str(raw))]
-        groups = summarize(rows)
-        for group in groups:
-            group["rating"] = None if group["p75"] is None else rate(name, group["p75"], thresholds)
-        out[name] = groups
-    return {"from": start, "to": end, "metrics": out}
+    stored = await store_samples(req.env, samples)
+    body_out = {"stored": stored, "rejected": len(errors), "errors": [e.to_json() for e in errors[:10]]}
+    return Reply(body_out, 202, headers)
+
+
+@routes.route("OPTIONS", "/monitoring/vitals")
+async def vitals_preflight(req: Incoming) -> Reply:
+    return Reply(None, 204, preflight_headers(_origins(req.env), req.header("origin")))
+
+
+@routes.route("GET", "/monitoring/vitals")
+async def get_vitals(req: Incoming) -> Reply:
+    require_reader(req.env, req.header("authorization"))
+    thresholds = stack_config(req.env).web_vitals
+    query = parse_vitals_query(req.query, now_ms())
+    out = {}
+    for name in query.names:
+        answers = await asyncio.gather(
+            *(
+                vitals_shard(req.env, s).values(name, query.start_ms, query.end_ms, query.route, query.device)
+                for s in range(SHARDS)
+            )
+        )
+        rows = [row for raw in answers for row in decode(list[VitalValue], str(raw))]
+        out[name] = rated_summary(name, rows, thresholds)
+    return Reply({"from": query.start_ms, "to": query.end_ms, "metrics": out})
+
+
+@routes.job("vitals_retention")
+async def vitals_retention(env, scheduled_ms):
+    cutoff = int(scheduled_ms) - RETENTION_MS
+    removed = await asyncio.gather(*(vitals_shard(env, s).forget_before(cutoff) for s in range(SHARDS)))
+    return {"removed": sum(int(n) for n in removed), "cutoff_ms": cutoff}

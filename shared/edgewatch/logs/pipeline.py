@@ -12,7 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from edgewatch.codec import encode
+from edgewatch.errors import BadRequest
+
 from .entry import LEVEL_RANK, ParsedBatch
+from .messages import AppendRequest, MinuteCount
 from .sampling import Sampler
 from .scrub import Scrubber
 
@@ -27,17 +31,35 @@ def shard_of(service: str, shards: int) -> int:
 
 @dataclass
 class ShardPayload:
-    """What one shard stores: rows for its buffer table and per-minute counts."""
+    """What one shard stores: rows for its buffer table (columns as messages.ENTRY_COLUMNS) and
+    per-minute counts."""
 
     rows: list[list[Any]] = field(default_factory=list)
     # (service, minute, level) -> [seen, kept]
     counts: dict[tuple[str, int, str], list[float]] = field(default_factory=dict)
 
+    def request(self, batch_id: str | None) -> AppendRequest:
+        """The shard's part of a batch. Its rows are one JSON document: one C-level encode, no
+        per-entry encoding (the shard's SQLite keeps each row's entry object as its JSON text)."""
+        counts = [MinuteCount(s, m, lv, seen, kept) for (s, m, lv), (seen, kept) in self.counts.items()]
+        return AppendRequest(batch_id, len(self.rows), _ENCODER.encode(self.rows), counts)
+
     def encode(self, batch_id: str | None) -> str:
-        """The whole shard's part of a batch in one JSON document: one C-level encode, no per-entry
-        encoding (the shard's SQLite keeps each row's entry object as its JSON text)."""
-        counts = [[s, m, lv, seen, kept] for (s, m, lv), (seen, kept) in self.counts.items()]
-        return _ENCODER.encode({"batch_id": batch_id, "rows": self.rows, "counts": counts})
+        """The AppendRequest as the RPC text sent to the shard."""
+        return encode(self.request(batch_id))
+
+
+MAX_BATCH_ID_CHARS = 128
+
+
+def batch_id_of(x_batch_id: str | None, idempotency_key: str | None) -> str | None:
+    """The client's id of a batch (X-Batch-Id, else Idempotency-Key): a retried batch with the
+    same id is stored once. None when the client sent neither (an empty X-Batch-Id counts as not
+    sent); a 400 for an id that is empty or over 128 characters."""
+    batch_id = x_batch_id or idempotency_key
+    if batch_id is not None and not (0 < len(batch_id) <= MAX_BATCH_ID_CHARS):
+        raise BadRequest("X-Batch-Id must be 1-128 characters")
+    return batch_id
 
 
 @dataclass

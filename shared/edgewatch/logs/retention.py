@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from edgewatch.durations import parse_duration_ms
 
 from .archive import HOUR_MS, key_hour, key_service
+
+OVERDUE_MS = 2 * 86_400_000  # the job runs daily: a report older than two days means it stopped
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,33 @@ class RetentionReport:
             "violations": self.violations,
             "errors": self.errors[:10],
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RetentionReport:
+        return cls(
+            ran_at_ms=int(data["ran_at_ms"]),
+            as_of_ms=int(data["as_of_ms"]),
+            deleted=int(data["deleted"]),
+            remaining=int(data["remaining"]),
+            foreign=int(data["foreign"]),
+            oldest_key=data["oldest_key"],
+            oldest_age_ms=data["oldest_age_ms"],
+            violations=int(data["violations"]),
+            errors=[str(e) for e in data["errors"]],
+        )
+
+
+def retention_problems(report: RetentionReport, now_ms: int) -> list[str]:
+    """What the last run says is wrong: objects older than allowed, a job that stopped running,
+    the first error. Empty when retention is healthy."""
+    problems = []
+    if report.violations:
+        problems.append(f"{report.violations} archived object(s) older than their retention")
+    if now_ms - report.ran_at_ms > OVERDUE_MS:
+        problems.append("the daily retention job has not run for more than two days")
+    if report.errors:
+        problems.append(str(report.errors[0]))
+    return problems
 
 
 def verify(policy: RetentionPolicy, keys: list[str], now_ms: int, report: RetentionReport) -> RetentionReport:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from edgewatch.logs.archive import object_key
-from edgewatch.logs.retention import RetentionPolicy, RetentionReport, verify
+from edgewatch.logs.retention import RetentionPolicy, RetentionReport, retention_problems, verify
 
 DAY = 86_400_000
 NOW = 1_795_737_600_000  # an hour boundary
@@ -42,3 +42,35 @@ def test_verify_reports_oldest_and_violations() -> None:
     assert report.oldest_key == keys[1]
     assert report.oldest_age_ms == 40 * DAY
     assert not report.ok
+
+
+def report(**kw: object) -> RetentionReport:
+    fields: dict[str, object] = {"ran_at_ms": NOW - DAY, "as_of_ms": NOW - DAY, **kw}
+    return RetentionReport(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("last", "problems"),
+    [
+        (report(), []),  # ran yesterday, all well
+        (report(ran_at_ms=NOW - 2 * DAY), []),  # exactly two days: not yet overdue
+        (report(ran_at_ms=NOW - 2 * DAY - 1), ["the daily retention job has not run for more than two days"]),
+        (report(violations=3), ["3 archived object(s) older than their retention"]),
+        (report(errors=["delete failed: boom", "again"]), ["delete failed: boom"]),  # the first error only
+        (
+            report(ran_at_ms=0, violations=1, errors=["e"]),
+            [
+                "1 archived object(s) older than their retention",
+                "the daily retention job has not run for more than two days",
+                "e",
+            ],
+        ),
+    ],
+)
+def test_retention_problems(last: RetentionReport, problems: list[str]) -> None:
+    assert retention_problems(last, NOW) == problems
+
+
+def test_report_round_trips_through_its_json() -> None:
+    last = report(deleted=2, remaining=5, foreign=1, oldest_key="logs/k", oldest_age_ms=9, violations=1, errors=["x"])
+    assert RetentionReport.from_json(last.to_json()) == last

@@ -30,32 +30,26 @@ JSON, not an object or array, or holds no item is a BadRequest, more than ``max_
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, cast
 
-from .config import Threshold, VitalName, WebVitalsThresholds
-from .errors import BadRequest, PayloadTooLarge
-from .logs.entry import MAX_ID_CHARS
-from .wire.body import decode_text
-from .wire.items import EntryError, LineError, batch_items, json_type, show
-from .wire.jsondoc import may_hold_surrogates, parse_json
-from .wire.timestamps import epoch_ms
-
-Rating = Literal["good", "needs-improvement", "poor"]
-Device = Literal["mobile", "tablet", "desktop", "unknown"]
-
-RATINGS: tuple[Rating, ...] = ("good", "needs-improvement", "poor")
-VITAL_NAMES: tuple[str, ...] = ("CLS", "FCP", "FID", "INP", "LCP", "TTFB")
-DEVICES: frozenset[str] = frozenset({"mobile", "tablet", "desktop"})
+from ..config import WebVitalsThresholds
+from ..errors import BadRequest, PayloadTooLarge
+from ..wire.body import decode_text
+from ..wire.items import EntryError, LineError, batch_items, json_type, show
+from ..wire.jsondoc import may_hold_surrogates, parse_json
+from ..wire.timestamps import epoch_ms
+from .pages import Device, device_class, normalize_route
+from .ratings import VITAL_NAMES, Rating, rate
 
 MAX_SAMPLE_ID_CHARS = 100
 MAX_NAVIGATION_TYPE_CHARS = 32
-MAX_ROUTE_CHARS = 200
+MAX_USER_ID_CHARS = 128
 MAX_STRING_CHARS = 200  # strings kept from entries and attribution
 MAX_ENTRIES = 5
 MAX_ATTRIBUTION_KEYS = 20
 MAX_ATTRIBUTION_KEY_CHARS = 64
+
 
 # The scalar fields of a PerformanceEntry worth keeping (LCP, layout-shift, event, navigation entries).
 ENTRY_FIELDS: tuple[str, ...] = (
@@ -75,16 +69,6 @@ ENTRY_FIELDS: tuple[str, ...] = (
     "interactionId",
 )
 
-# The web-vitals library's own thresholds: the fallback for a metric the configuration leaves out.
-LIBRARY_THRESHOLDS: dict[VitalName, Threshold] = {
-    "cls": Threshold(good=0.1, poor=0.25),
-    "fcp": Threshold(good=1800, poor=3000),
-    "fid": Threshold(good=100, poor=300),
-    "inp": Threshold(good=200, poor=500),
-    "lcp": Threshold(good=2500, poor=4000),
-    "ttfb": Threshold(good=800, poor=1800),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class VitalSample:
@@ -99,99 +83,6 @@ class VitalSample:
     ts: int  # epoch milliseconds
     attribution: dict[str, Any]
     entries: list[dict[str, Any]]
-
-
-# -- rating ----------------------------------------------------------------------------------------
-
-
-def rate(name: str, value: float, thresholds: WebVitalsThresholds) -> Rating:
-    """The web-vitals rule: ``value <= good`` is good, ``value <= poor`` needs improvement, above is poor.
-
-    A metric missing from ``thresholds`` is rated with LIBRARY_THRESHOLDS. A ValueError for a name that is
-    not a web vital or a value that is NaN.
-    """
-    key = name.lower()
-    if key not in LIBRARY_THRESHOLDS:
-        raise ValueError(f"{show(name)} is not a web vital: {', '.join(VITAL_NAMES)}")
-    if math.isnan(value):
-        raise ValueError("a NaN value cannot be rated")
-    threshold = thresholds.get(key) or LIBRARY_THRESHOLDS[key]
-    if value > threshold.poor:
-        return "poor"
-    if value > threshold.good:
-        return "needs-improvement"
-    return "good"
-
-
-# -- routes and devices ----------------------------------------------------------------------------
-
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}").fullmatch
-_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+=~.]{16,}").fullmatch
-_SLUG_PART = re.compile(r"[A-Za-z]+|[0-9]+").fullmatch
-
-
-def normalize_route(url_or_path: str) -> str:
-    """The path of a URL or path with ids collapsed, so that routes stay few.
-
-    Scheme, host, query and fragment are dropped, empty segments and a trailing slash too; a segment of
-    digits becomes ``:id``, a UUID ``:uuid``, and a token ``:token``: at least 16 characters of
-    ``[A-Za-z0-9_-+=~.]`` holding both digits and letters, unless it reads as a slug (hyphen-separated
-    parts that are each all letters or all digits, such as ``release-notes-2024-edition``). Control
-    characters are removed and the result is cut to MAX_ROUTE_CHARS.
-    """
-    text = url_or_path.strip()
-    text = text.split("#", 1)[0].split("?", 1)[0]
-    scheme = _SCHEME.match(text)
-    if scheme or text.startswith("//"):
-        rest = text[scheme.end() if scheme else 2 :]
-        slash = rest.find("/")
-        text = "" if slash < 0 else rest[slash:]
-    text = _CONTROL.sub("", text)
-    segments = [_segment(part) for part in text.split("/") if part]
-    return ("/" + "/".join(segments))[:MAX_ROUTE_CHARS]
-
-
-def _segment(part: str) -> str:
-    if part.isascii() and part.isdigit():
-        return ":id"
-    if len(part) == 36 and _UUID(part):
-        return ":uuid"
-    if _TOKEN_CHARS(part) and _is_token(part):
-        return ":token"
-    return part
-
-
-def _is_token(part: str) -> bool:
-    has_digit = any(char.isdigit() for char in part)
-    has_letter = any(char.isalpha() for char in part)
-    if not (has_digit and has_letter):
-        return False
-    return not ("-" in part and all(_SLUG_PART(piece) for piece in part.split("-")))
-
-
-def device_class(user_agent: str | None, hint: str | None) -> Device:
-    """The page's device hint when it is mobile, tablet or desktop; else a guess from the User-Agent.
-
-    iPad, Tablet, Kindle, Silk or an Android without "Mobi" is a tablet (Android tablets omit it); Mobi,
-    iPhone or iPod is mobile; any other User-Agent is desktop, and none at all is unknown. iPadOS in
-    desktop mode sends a Macintosh User-Agent and so reads as desktop.
-    """
-    if hint is not None:
-        wanted = hint.strip().lower()
-        if wanted in DEVICES:
-            return cast(Device, wanted)
-    if user_agent is None or not user_agent.strip():
-        return "unknown"
-    ua = user_agent.lower()
-    mobile = "mobi" in ua or "iphone" in ua or "ipod" in ua
-    if "ipad" in ua or "tablet" in ua or "kindle" in ua or "silk/" in ua or ("android" in ua and not mobile):
-        return "tablet"
-    return "mobile" if mobile else "desktop"
-
-
-# -- the beacon body -------------------------------------------------------------------------------
 
 
 def parse_beacons(
@@ -324,8 +215,8 @@ def _user_id(raw: object, check: bool) -> str | None:
         text = raw
     else:
         raise EntryError(f"userId must be a string or an integer, not {json_type(raw)}")
-    if len(text) > MAX_ID_CHARS:
-        raise EntryError(f"userId is longer than {MAX_ID_CHARS} characters")
+    if len(text) > MAX_USER_ID_CHARS:
+        raise EntryError(f"userId is longer than {MAX_USER_ID_CHARS} characters")
     return _encodable(text, "userId", check) or None
 
 
@@ -382,44 +273,3 @@ def _entries(raw: list[Any], check: bool) -> list[dict[str, Any]]:
                     trimmed[field] = value
         out.append(trimmed)
     return out
-
-
-# -- summaries -------------------------------------------------------------------------------------
-
-
-def dedupe(samples: list[VitalSample]) -> list[VitalSample]:
-    """One sample per metric instance: the library re-reports CLS and INP under one id as they grow.
-
-    Samples are keyed by (name, id), so two metrics that happen to share an id do not replace each
-    other; per key the latest ``ts`` wins, on a tie the last one given. The result keeps the order in
-    which each key first appeared.
-    """
-    kept: dict[tuple[str, str], VitalSample] = {}
-    for sample in samples:
-        key = (sample.name, sample.id)
-        previous = kept.get(key)
-        if previous is None or sample.ts >= previous.ts:
-            kept[key] = sample
-    return list(kept.values())
-
-
-def p75(values: list[float]) -> float | None:
-    """The 75th percentile by the nearest-rank method: the ceil(0.75 * n)-th smallest value.
-
-    It is always one of the values (no interpolation), as CrUX and the web-vitals guidance report p75.
-    None for no values.
-    """
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = (3 * len(ordered) + 3) // 4  # ceil(3n / 4) in integers: no float rounding
-    return ordered[rank - 1]
-
-
-def distribution(ratings: list[Rating]) -> dict[str, int]:
-    """How many samples have each rating; all three keys are always present."""
-    counts: dict[str, int] = dict.fromkeys(RATINGS, 0)
-    for rating in ratings:
-        if rating in counts:
-            counts[rating] += 1
-    return counts

@@ -1,0 +1,36 @@
+"""Which VitalsStore shard keeps a sample (by route, so one route's values meet in one shard),
+and the row it keeps."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import defaultdict
+
+from .beacons import VitalSample
+from .messages import VitalRow
+from .summary import dedupe
+
+
+def vital_row(sample: VitalSample) -> VitalRow:
+    attribution = json.dumps(sample.attribution) if sample.attribution else None
+    return VitalRow(
+        sample.id,
+        sample.name,
+        sample.route,
+        sample.device,
+        sample.value,
+        sample.rating,
+        sample.ts,
+        sample.navigation_type,
+        sample.user_id,
+        attribution,
+    )
+
+
+def rows_by_shard(samples: list[VitalSample], shards: int) -> dict[int, list[VitalRow]]:
+    """The samples deduplicated (the latest report per metric instance) and grouped by shard."""
+    parts: dict[int, list[VitalRow]] = defaultdict(list)
+    for sample in dedupe(samples):
+        parts[zlib.crc32(sample.route.encode()) % shards].append(vital_row(sample))
+    return dict(parts)
