@@ -15,7 +15,7 @@ import json
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, TypeVar, Union, get_args, get_origin, overload
 
 T = TypeVar("T")
 Decoder = Callable[[Any], Any]
@@ -47,14 +47,28 @@ def encode(value: Any) -> str:
     return json.dumps(to_plain(value), separators=(",", ":"))
 
 
-def decode(kind: type[T], text: str) -> T:
-    decoded: T = decoder_for(kind)(json.loads(text))
-    return decoded
+@overload
+def decode(kind: type[T], text: str) -> T: ...
 
 
-def from_plain(kind: type[T], data: Any) -> T:
-    decoded: T = decoder_for(kind)(data)
-    return decoded
+@overload
+def decode(kind: object, text: str) -> Any: ...  # a union such as ``Detail | None``
+
+
+def decode(kind: object, text: str) -> Any:
+    return decoder_for(kind)(json.loads(text))
+
+
+@overload
+def from_plain(kind: type[T], data: Any) -> T: ...
+
+
+@overload
+def from_plain(kind: object, data: Any) -> Any: ...
+
+
+def from_plain(kind: object, data: Any) -> Any:
+    return decoder_for(kind)(data)
 
 
 def decoder_for(kind: Any) -> Decoder:

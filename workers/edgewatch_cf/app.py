@@ -41,6 +41,7 @@ class Incoming:
     path: str
     query: dict[str, str]
     params: dict[str, str]
+    console: Console  # the Worker's log lines (JSON), at the level LOG_LEVEL asks for
 
     def header(self, name: str) -> str | None:
         value = self.request.headers.get(name)
@@ -178,6 +179,7 @@ class WorkerApp:
                 parts.path,
                 dict(parse_qsl(parts.query, keep_blank_values=True)),
                 match.params,
+                self.console,
             )
             return _respond(method, await match.handler(incoming))
         except ApiError as exc:

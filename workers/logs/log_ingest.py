@@ -4,7 +4,6 @@ sampled and scrubbed by the core and stored in the LogBuffer shards."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from edgewatch.codec import decode
 from edgewatch.errors import BadRequest, ServiceUnavailable, Unprocessable
@@ -15,19 +14,16 @@ from edgewatch.logs.messages import AppendResult
 from edgewatch.logs.pipeline import Prepared, ShardPayload, batch_id_of, prepare
 from edgewatch.logs.sampling import Sampler
 from edgewatch.logs.scrub import Scrubber, rules_from_config
-from edgewatch.services import service
 from edgewatch.tokens import check_service
 from edgewatch.wire.body import check_content_type, decode_body
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.clock import now_ms
-from edgewatch_cf.console import Console
 from edgewatch_cf.settings import stack_config
 from log_shards import log_shard
 
 JSON_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "text/plain")
 routes = Routes()
-console = Console(service("logs").worker_name)
 
 
 def _parse(fmt: str, body: bytes, now: int, default_service: str | None, max_entries: int) -> ParsedBatch:
@@ -38,17 +34,16 @@ def _parse(fmt: str, body: bytes, now: int, default_service: str | None, max_ent
     return parse_native(body, now, default_service, max_entries)
 
 
-async def _store(env: Any, prepared: Prepared, batch_id: str | None) -> bool:
+async def _store(req: Incoming, prepared: Prepared, batch_id: str | None) -> bool:
     """Store every shard's part; True when every shard had already stored this batch id."""
 
     async def store(shard: int, payload: ShardPayload) -> AppendResult:
-        return decode(AppendResult, str(await log_shard(env, shard).append(shard, payload.encode(batch_id))))
+        return decode(AppendResult, str(await log_shard(req.env, shard).append(shard, payload.encode(batch_id))))
 
     try:
         results = await asyncio.gather(*(store(s, p) for s, p in prepared.shards.items()))
     except Exception as exc:
-        console.minimum = str(getattr(env, "LOG_LEVEL", None) or "info")  # as the app's console
-        console.error("ingest_store_failed", error=f"{type(exc).__name__}: {exc}")
+        req.console.error("ingest_store_failed", error=f"{type(exc).__name__}: {exc}")
         raise ServiceUnavailable(
             "the log buffer is unavailable; nothing from this request was acknowledged, retry it (with X-Batch-Id)",
             headers={"Retry-After": "5"},
@@ -70,7 +65,7 @@ async def _ingest(req: Incoming, fmt: str) -> tuple[ParsedBatch, Prepared, bool]
     scrubber = Scrubber(rules_from_config(config.scrubbing, salt))
     prepared = prepare(batch, Sampler(config.sampling), scrubber, config.buffer.shards)
     batch_id = batch_id_of(req.header("x-batch-id"), req.header("idempotency-key"))
-    return batch, prepared, await _store(req.env, prepared, batch_id)
+    return batch, prepared, await _store(req, prepared, batch_id)
 
 
 @routes.route("POST", "/logs/ingest")

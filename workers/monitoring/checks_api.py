@@ -220,7 +220,7 @@ async def get_check(req: Incoming) -> Reply:
     stub = await synced(req.env, now)
     recent = int_param(req.query, "recent", 50, 1, 1000)
     # the codec decodes X | None; mypy types decode(kind) as a class only
-    found = decode(MonitorDetail | None, str(await stub.detail(req.params["id"], now, recent)))  # type: ignore[arg-type]
+    found = decode(MonitorDetail | None, str(await stub.detail(req.params["id"], now, recent)))
     if found is None:
         raise NotFound(f"no monitor {req.params['id']!r}")
     return Reply(to_plain(found))

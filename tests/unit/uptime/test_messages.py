@@ -113,8 +113,8 @@ def test_monitor_detail_is_the_view_with_its_recent_probes() -> None:
     plain = to_plain(detail)
     assert plain == {**to_plain(VIEW), "recent": [to_plain(recent[0])]}
     assert plain["recent"][0]["in_maintenance"] is False
-    assert decode(MonitorDetail | None, encode(detail)) == detail  # type: ignore[arg-type]
-    assert decode(MonitorDetail | None, encode(None)) is None  # type: ignore[arg-type]
+    assert decode(MonitorDetail | None, encode(detail)) == detail
+    assert decode(MonitorDetail | None, encode(None)) is None
 
 
 def test_other_payloads_round_trip() -> None:
