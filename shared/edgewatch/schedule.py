@@ -12,6 +12,7 @@ import asyncio
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .services import BY_CONCERN
 
@@ -114,6 +115,15 @@ class JobOutcome:
         if self.result is not None:
             out["result"] = self.result
         return out
+
+
+@dataclass(frozen=True)
+class JobAnswer:
+    """What ``run_job`` answers over RPC: the job's result, its error, or that it is unknown."""
+
+    result: Any = None
+    error: str | None = None
+    unknown_job: str | None = None
 
 
 @dataclass

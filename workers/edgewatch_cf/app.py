@@ -21,13 +21,16 @@ from urllib.parse import parse_qsl, urlsplit
 from workers import Response
 
 from edgewatch import __version__
+from edgewatch.codec import encode
 from edgewatch.config import ConfigError
 from edgewatch.errors import ApiError, PayloadTooLarge, internal_error_body
 from edgewatch.health import CheckResult, HealthReport, describe_error
 from edgewatch.routing import Router
+from edgewatch.schedule import JobAnswer
 from edgewatch.services import BY_CONCERN, service
 
 from .bindings import probe_durable_object, probe_kv, probe_r2, probe_service
+from .clock import now_ms
 from .console import Console
 from .settings import stack_config
 
@@ -238,14 +241,13 @@ class WorkerApp:
 
     # -- RPC --------------------------------------------------------------------------------
     def ping(self) -> dict[str, Any]:
-        return {"name": self.service.worker_name, "version": __version__, "at_ms": int(time.time() * 1000)}
+        return {"name": self.service.worker_name, "version": __version__, "at_ms": now_ms()}
 
     async def run_job(self, name: str, env: Any, scheduled_ms: int) -> str:
-        """Run a registered job. The answer crosses the RPC boundary as a JSON string:
-        {"result": ...}, {"error": "..."} or {"unknown_job": "..."}."""
+        """Run a registered job; the answer is an encoded JobAnswer (errors cross as data)."""
         fn = self.jobs.get(name)
         if fn is None:
-            return json.dumps({"unknown_job": f"{self.service.worker_name} has no job {name!r}"})
+            return encode(JobAnswer(unknown_job=f"{self.service.worker_name} has no job {name!r}"))
         started = time.time()
         try:
             result = await fn(env, int(scheduled_ms))
@@ -253,7 +255,7 @@ class WorkerApp:
             # Errors cross the RPC boundary as data: a clean message instead of a remote traceback.
             error = f"{type(exc).__name__}: {exc}"
             self.console.error("job_failed", job=name, scheduled_ms=int(scheduled_ms), error=error)
-            return json.dumps({"error": error})
+            return encode(JobAnswer(error=error))
         took_ms = round((time.time() - started) * 1000, 3)
         self.console.info("job_done", job=name, scheduled_ms=int(scheduled_ms), took_ms=took_ms)
-        return json.dumps({"result": result}, default=str)
+        return encode(JobAnswer(result=result))

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from edgewatch.logline import format_line, level_enabled
+
+from .clock import now_ms
 
 
 class Console:
@@ -15,7 +16,7 @@ class Console:
 
     def log(self, level: str, event: str, **fields: Any) -> None:
         if level_enabled(level, self.minimum):
-            print(format_line(level, event, worker=self.worker, now_ms=int(time.time() * 1000), **fields))
+            print(format_line(level, event, worker=self.worker, now_ms=now_ms(), **fields))
 
     def info(self, event: str, **fields: Any) -> None:
         self.log("info", event, **fields)

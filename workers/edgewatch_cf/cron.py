@@ -6,11 +6,13 @@ import json
 import time
 from typing import Any
 
-from edgewatch.schedule import DispatchReport, JobRef, UnknownJob, cron_slug, dispatch
+from edgewatch.codec import decode
+from edgewatch.schedule import DispatchReport, JobAnswer, JobRef, UnknownJob, cron_slug, dispatch
 from edgewatch.services import service
 
 from .app import WorkerApp
 from .bindings import KVPort
+from .clock import now_ms
 
 RUN_TTL_S = 7 * 86_400
 
@@ -28,12 +30,12 @@ async def fan_out(app: WorkerApp, env: Any, cron: str, scheduled_ms: int) -> Dis
             if binding is None:
                 raise UnknownJob(f"no service binding {service(job.concern).binding} for {job.qualified}")
             encoded = await binding.run_job(job.name, scheduled_ms)
-        answer = json.loads(str(encoded))
-        if "unknown_job" in answer:
-            raise UnknownJob(answer["unknown_job"])
-        if "error" in answer:
-            raise JobFailed(answer["error"])
-        return answer["result"]
+        answer = decode(JobAnswer, str(encoded))
+        if answer.unknown_job is not None:
+            raise UnknownJob(answer.unknown_job)
+        if answer.error is not None:
+            raise JobFailed(answer.error)
+        return answer.result
 
     report = await dispatch(cron, scheduled_ms, runner, lambda: time.perf_counter() * 1000)
     for outcome in report.outcomes:
@@ -41,7 +43,7 @@ async def fan_out(app: WorkerApp, env: Any, cron: str, scheduled_ms: int) -> Dis
         app.console.log(level, "cron_job", cron=report.cron, **outcome.to_json())
     kv = KVPort(env.KV)
     slug = cron_slug(report.cron)
-    record = json.dumps({**report.to_json(), "finished_ms": int(time.time() * 1000)}, default=str)
+    record = json.dumps({**report.to_json(), "finished_ms": now_ms()}, default=str)
     await kv.put(f"cron:last:{slug}", record)
     await kv.put(f"cron:run:{slug}:{scheduled_ms:015d}", record, ttl_s=RUN_TTL_S)
     return report
