@@ -162,6 +162,7 @@ BENCHES = {
     "ratelimit": ["bench.bench_ratelimit"],
     "threats": ["bench.bench_threats"],
     "uptime": ["bench.bench_uptime"],
+    "alert-rules": ["bench.bench_alert_rules"],
 }
 
 
