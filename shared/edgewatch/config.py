@@ -38,6 +38,16 @@ _SECRET_REF = re.compile(r"^env:[A-Z][A-Z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class FieldProblem(ValueError):
+    """A concern's cross-check found a problem at ``path`` below the section it checks
+    (``rules.2.condition`` in ``alerting``); the problem list names the full path."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
 class ConfigError(ValueError):
     """A configuration file is invalid; ``problems`` holds one "field: problem" line each."""
 
@@ -359,8 +369,12 @@ class StackConfig(_Model):
 def _problems(exc: ValidationError, prefix: str) -> list[str]:
     lines = []
     for error in exc.errors():
-        path = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "")
+        loc: tuple[object, ...] = error["loc"]
         message = error["msg"].removeprefix("Value error, ")
+        found = (error.get("ctx") or {}).get("error")
+        if isinstance(found, FieldProblem):
+            loc, message = (*loc, *found.path.split(".")), found.message
+        path = ".".join(str(part) for part in (prefix, *loc) if part != "")
         lines.append(f"{path}: {message}")
     return lines
 

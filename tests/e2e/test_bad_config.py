@@ -40,7 +40,8 @@ def test_health_is_down_and_names_the_bad_fields(bad_stack: Stack, concern: str)
     assert body["status"] == "down"
     error = body["checks"]["config"]["error"]
     assert "monitoring.alerting.rules.2.condition" in error
-    assert "invalid condition 'p95_response_time >> 2000'" in error
+    # the alerting cross-check names the rule, the column and what was expected (issue 10)
+    assert "rule 'High Response Time': column 20: expected a number, a signal or a query, got '>'" in error
     assert body["checks"]["KV"]["ok"] is True
 
 

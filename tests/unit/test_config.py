@@ -246,8 +246,8 @@ MONITORING_CASES: list[tuple[str, Any, str, str]] = [
     (
         "bad condition (the alerting cross-check names the rule, the field and the column)",
         _set("alerting/rules/2/condition", "p95_response_time >> 2000"),
-        "monitoring.alerting",
-        "rules.2 ('High Response Time').condition: column 20: expected a number, a signal",
+        "monitoring.alerting.rules.2.condition",
+        "rule 'High Response Time': column 20: expected a number, a signal or a query, got '>'",
     ),
     (
         "unknown severity",
@@ -390,7 +390,7 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
         schemas.load_monitoring(doc, cross_checks=WITH_ALERTING)
     fields = sorted(p.partition(": ")[0] for p in _problems(info))
     assert fields == [
-        "monitoring.alerting",
+        "monitoring.alerting.rules.0.condition",
         "monitoring.logging.retention",
         "monitoring.logging.sampling.info",
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..config import AlertingConfig, AlertRule
+from ..config import AlertingConfig, AlertRule, FieldProblem
 from .evaluate import SeriesQuery, queries_of
 from .expr import Condition, RuleSyntaxError, parse
 from .rulestate import RuleSpec
@@ -38,16 +38,18 @@ def compile_rules(config: AlertingConfig) -> tuple[CompiledRule, ...]:
 
 
 def _compile(index: int, rule: AlertRule, table: SignalTable) -> CompiledRule:
-    where = f"rules.{index} ({rule.name!r})"
+    where, named = f"rules.{index}", f"rule {rule.name!r}"
     try:
         condition = table.resolve(parse(rule.condition, table.names()))
     except RuleSyntaxError as exc:
-        raise ValueError(f"{where}.condition: {exc}") from None
+        raise FieldProblem(f"{where}.condition", f"{named}: {exc}") from None
     for name in rule.labels:
         if not _LABEL_NAME.fullmatch(name) or name.startswith("__"):
-            raise ValueError(f"{where}.labels.{name}: a label name is letters, digits and '_', not starting with '__'")
+            problem = "a label name is letters, digits and '_', not starting with '__'"
+            raise FieldProblem(f"{where}.labels.{name}", f"{named}: {problem}")
         if name in RESERVED_LABELS:
-            raise ValueError(f"{where}.labels.{name}: set by the rule's {'name' if name == 'alertname' else name}")
+            problem = f"set by the rule's {'name' if name == 'alertname' else name}"
+            raise FieldProblem(f"{where}.labels.{name}", f"{named}: {problem}")
     return CompiledRule(rule_spec(rule), condition, queries_of(condition))
 
 

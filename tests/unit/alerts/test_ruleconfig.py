@@ -34,11 +34,11 @@ def test_seed_rules_compile_per_service() -> None:
         (
             {"condition": "error_rate > x"},
             None,
-            "rules.1 ('Critical Error Rate').condition: column 14: expected a number, a signal",
+            "rules.1.condition: rule 'Critical Error Rate': column 14: expected a number, a signal",
         ),
-        ({"condition": "error_rate >"}, None, "rules.1 ('Critical Error Rate').condition: column 13: expected"),
-        ({"labels": {"__x": "1"}}, None, "rules.1 ('Critical Error Rate').labels.__x: a label name"),
-        ({"labels": {"severity": "low"}}, None, "rules.1 ('Critical Error Rate').labels.severity: set by"),
+        ({"condition": "error_rate >"}, None, "rules.1.condition: rule 'Critical Error Rate': column 13: expected"),
+        ({"labels": {"__x": "1"}}, None, "rules.1.labels.__x: rule 'Critical Error Rate': a label name"),
+        ({"labels": {"severity": "low"}}, None, "rules.1.labels.severity: rule 'Critical Error Rate': set by"),
         ({}, {"error_rate": "avg("}, "signals.error_rate: column 5: expected a metric name"),
     ],
 )
