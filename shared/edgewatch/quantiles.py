@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from fractions import Fraction
+from functools import lru_cache
 
 __all__ = ["nearest_rank", "rank"]
 
@@ -32,10 +32,20 @@ def rank(q: float, n: float) -> int:
     if not 0.0 <= q <= 1.0:
         raise ValueError("q must be within [0, 1]")
     product = q * n
-    whole = round(product)
-    if abs(product - whole) <= 1e-9 * max(1.0, product):  # q * n is a whole number up to float error
-        return max(1, math.ceil(Fraction(repr(q)) * Fraction(n)))
-    return max(1, math.ceil(product))
+    if abs(product - round(product)) > 1e-9 * max(1.0, product):  # clear of a whole number: float is exact enough
+        return max(1, math.ceil(product))
+    numerator, denominator = _decimal_ratio(q)
+    top, bottom = n.as_integer_ratio()
+    return max(1, -(-numerator * top // (denominator * bottom)))  # ceil in integers
+
+
+@lru_cache(maxsize=256)
+def _decimal_ratio(q: float) -> tuple[int, int]:
+    """q as the shortest decimal that reads back as it (its repr), as numerator and denominator."""
+    from fractions import Fraction  # only here: Worker start-up does not pay for fractions and decimal
+
+    ratio = Fraction(repr(q))
+    return ratio.numerator, ratio.denominator
 
 
 def nearest_rank(sorted_values: Sequence[float], q: float) -> float | None:

@@ -47,6 +47,9 @@ def test_nearest_rank(values: list[float], q: float, expected: float | None) -> 
         (0.29, 100, 29),  # 0.29 * 100 is 28.999999999999996 as a float
         (0.95, 20.0, 19),  # a total weight as a float
         (0.5, 2.5, 2),  # ceil(1.25) of a fractional weight
+        (0.4, 2.5, 1),  # 0.4 * 2.5 is exactly 1 in decimals
+        (0.14, 100, 14),  # the float 0.14 * 100 is 14.000000000000002
+        (0.95, 10**12, 950_000_000_000),  # large counts stay exact
     ],
 )
 def test_rank(q: float, n: float, expected: int) -> None:
