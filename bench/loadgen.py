@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from edgewatch.quantiles import nearest_rank
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -27,10 +29,9 @@ class LoadResult:
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[index]
+    """The stack's nearest-rank quantile (edgewatch.quantiles); NaN for no values."""
+    value = nearest_rank(sorted_values, q)
+    return float("nan") if value is None else value
 
 
 def run_load(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from edgewatch.quantiles import nearest_rank
 from edgewatch.schedule import DAILY
 from scripts.stack import Stack
 from tests.e2e.conftest import INGEST_TOKEN, READ_TOKEN
@@ -41,8 +42,10 @@ def query(stack: Stack, **params: Any) -> dict[str, Any]:
 
 
 def exact(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(q * (len(ordered) - 1))]
+    """The reference: the stack's nearest-rank quantile of the raw values (rank ceil(q * n))."""
+    got = nearest_rank(sorted(values), q)
+    assert got is not None
+    return got
 
 
 def test_timing_window_matches_exact_statistics(stack: Stack) -> None:
@@ -59,6 +62,21 @@ def test_timing_window_matches_exact_statistics(stack: Stack) -> None:
         [series] = query(stack, name=name, agg=f"p{round(q * 100)}", **window)["series"]
         got = series["points"][0][1]
         assert abs(got - exact(values, q)) <= 0.01 * exact(values, q), (q, got)
+
+
+def test_a_window_of_few_requests_has_the_nearest_rank_p95(stack: Stack) -> None:
+    # One slow request in 4 is 25% > 5%: the p95 is that request (rank ceil(3.8) = 4), so a rule
+    # p95 > T fires for any T below it; ddsketch's rank q * (n - 1) = 2.85 answered 219 ms here.
+    name, t0 = metric(), base_window()
+    values = [120.0, 180.0, 220.0, 900.0]
+    body = [{"name": name, "type": "timing", "value": v, "timestamp": t0 + i * 100} for i, v in enumerate(values)]
+    assert post(stack, body)[0] == 202
+    window = {"from": t0, "to": t0 + W - 1, "step": 300}
+    for agg, want in (("p95", 900.0), ("p50", 180.0), ("p75", 220.0)):
+        [series] = query(stack, name=name, agg=agg, **window)["series"]
+        got = series["points"][0][1]
+        assert want == exact(values, int(agg[1:]) / 100)
+        assert abs(got - want) <= 0.01 * want, (agg, got)
 
 
 def test_steps_merge_windows(stack: Stack) -> None:

@@ -7,6 +7,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from ..quantiles import rank
 from .samples import Sample, iso
 
 # Upper bounds (ms) of the latency histogram kept in each summary; the last bucket is open.
@@ -58,15 +59,17 @@ class TargetSummary:
         return None if ok == 0 else self.latency_sum_ms / ok
 
     def latency_quantile_ms(self, q: float) -> float | None:
-        """Upper bound of the bucket holding quantile q (the open bucket reports the max)."""
+        """The upper bound of the bucket holding the nearest-rank q-quantile (``edgewatch.quantiles``):
+        the bucket of the sample at rank ceil(q * n) of the successful ones. The open bucket reports the max.
+        """
         ok = self.count - self.failures
         if ok == 0:
             return None
-        rank = q * ok
+        wanted = rank(q, ok)
         seen = 0
         for index, n in enumerate(self.buckets):
             seen += n
-            if seen >= rank and n:
+            if seen >= wanted:
                 return LATENCY_BUCKETS_MS[index] if index < len(LATENCY_BUCKETS_MS) else self.latency_max_ms
         return self.latency_max_ms
 

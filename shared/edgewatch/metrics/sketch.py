@@ -2,13 +2,21 @@
 
 A value x > 0 falls in bucket k = ceil(log(x) / log(gamma)) with gamma = (1 + a) / (1 - a); the
 bucket's representative 2 * gamma**k / (gamma + 1) is within relative error a of every value in
-it, so every quantile answered is within a of the true value at that rank (a = 1% by default).
+it, so every quantile answered is within a of the true value at its rank (a = 1% by default).
 Windows merge by adding bucket counts, exactly, so 5-minute windows roll up into hours and days
 without keeping raw points. Memory is bounded: past a span of ``max_buckets`` keys the lowest collapse
 into one (the low quantiles lose accuracy first; latency users care about the high ones).
 
 Zero and negative values are kept too (a zero count and a mirrored negative store), so gauges
 that cross zero are summarised correctly.
+
+Quantiles follow the stack's one definition (``edgewatch.quantiles``), nearest rank: the q-quantile
+is the value at 1-based rank ceil(q * n), the minimum for q = 0, and the answer is within the relative
+accuracy of that value. Not ddsketch's rank q * (n - 1): with nearest rank ``pNN > T`` holds exactly
+when more than (100 - NN)% of the window's values exceed T, so ``p95_response_time > 2000`` fires
+when more than 5% of the requests were slower than 2,000 ms, also in a window with few requests (of
+4 requests one slow one is 25% > 5%; rank q * (n - 1) would answer 219 ms for 120, 180, 220 and
+900 ms, and the rule would stay silent).
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from __future__ import annotations
 import math
 from operator import add as _add
 from typing import Any
+
+from ..quantiles import rank as _rank
 
 DEFAULT_ACCURACY = 0.01
 DEFAULT_MAX_BUCKETS = 2048
@@ -184,7 +194,7 @@ class QuantileSketch:
         return 2.0 * self.gamma**key / (self.gamma + 1.0)
 
     def quantile(self, q: float) -> float | None:
-        """The value at rank q * (count - 1), within the relative accuracy; None when empty."""
+        """The value at nearest rank ceil(q * count), within the relative accuracy; None when empty."""
         if not 0.0 <= q <= 1.0:
             raise ValueError("q must be within [0, 1]")
         if self.count == 0:
@@ -193,18 +203,18 @@ class QuantileSketch:
             return self.min
         if q == 1.0:
             return self.max
-        rank = q * (self.count - 1)
+        rank = _rank(q, self.count)
         seen = 0.0
         for key, weight in reversed(self._neg.items()):
             seen += weight
-            if seen > rank:
+            if seen >= rank:
                 return max(self.min, -self._value(key))
         seen += self.zero
-        if seen > rank:
+        if seen >= rank:
             return 0.0
         for key, weight in self._pos.items():
             seen += weight
-            if seen > rank:
+            if seen >= rank:
                 return min(self.max, max(self.min, self._value(key)))
         return self.max
 

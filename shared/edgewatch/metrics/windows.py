@@ -2,7 +2,8 @@
 
 A window keeps count, sum, min, max, the last value and, for timings and gauges, a quantile sketch,
 so any of avg, count, sum, min, max, last, rate and p50..p99 can be answered for any step that is
-a multiple of the window, by merging windows exactly. Raw points are never kept.
+a multiple of the window, by merging windows exactly. Raw points are never kept. pNN is the
+nearest-rank quantile (``edgewatch.quantiles``: the value at rank ceil(q * n)) within the sketch's 1%.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Each probe lands in the bucket of its hour as UP (UP or DEGRADED), DOWN, PENDING
 (inside a maintenance window, decided when the probe ran). Uptime over a window is
 up / (up + down) over its buckets: the SLA ignores maintenance and the not-yet-known. Windows
 have hour resolution: "24h" is the current hour and the 23 before it. Passing probes keep their
-latency so p50/p95 per hour stay exact.
+latency so p50/p95 per hour stay exact (nearest rank, ``edgewatch.quantiles``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..durations import parse_duration_ms
+from ..quantiles import nearest_rank
 from .states import State
 
 HOUR_MS = 3_600_000
@@ -120,15 +121,6 @@ def daily_bars(buckets: Sequence[HourBucket], now_ms: int, days: int = 90) -> li
     return bars
 
 
-def nearest_rank(values: Sequence[float], q: float) -> float | None:
-    """The ceil(q * n)-th smallest value (no interpolation); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-round(q * 1000) * len(ordered) // 1000))  # ceil in integers, q to 0.1%
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 def latency_series(
     samples: Iterable[tuple[int, float]], start_ms: int, end_ms: int, step_ms: int
 ) -> list[dict[str, Any]]:
@@ -142,7 +134,10 @@ def latency_series(
     out = []
     for t in range(start_ms, end_ms, step_ms):
         values = groups.get(t, [])
-        out.append({"t": t, "count": len(values), "p50": nearest_rank(values, 0.5), "p95": nearest_rank(values, 0.95)})
+        ordered = sorted(values)
+        out.append(
+            {"t": t, "count": len(values), "p50": nearest_rank(ordered, 0.5), "p95": nearest_rank(ordered, 0.95)}
+        )
     return out
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any, cast
 
 from ..config import WebVitalsThresholds
+from ..quantiles import nearest_rank
 from .beacons import VitalSample
 from .messages import VitalValue
 from .ratings import RATINGS, Rating, rate
@@ -29,16 +30,12 @@ def dedupe(samples: list[VitalSample]) -> list[VitalSample]:
 
 
 def p75(values: list[float]) -> float | None:
-    """The 75th percentile by the nearest-rank method: the ceil(0.75 * n)-th smallest value.
+    """The 75th percentile by nearest rank (``edgewatch.quantiles``): the ceil(0.75 * n)-th smallest value.
 
     It is always one of the values (no interpolation), as CrUX and the web-vitals guidance report p75.
     None for no values.
     """
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = (3 * len(ordered) + 3) // 4  # ceil(3n / 4) in integers: no float rounding
-    return ordered[rank - 1]
+    return nearest_rank(sorted(values), 0.75)
 
 
 def distribution(ratings: list[Rating]) -> dict[str, int]:

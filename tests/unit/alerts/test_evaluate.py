@@ -13,14 +13,10 @@ from edgewatch.alerts.evaluate import (
 )
 from edgewatch.alerts.expr import parse
 from edgewatch.alerts.signals import signal_table
+from edgewatch.quantiles import nearest_rank
 
 TABLE = signal_table()
 API, WEB, JOBS = (("service", "api"),), (("service", "web"),), (("service", "jobs"),)
-
-
-def nearest_rank(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, -(-int(q * 1000) * len(ordered) // 1000) - 1)]
 
 
 class FakeSource:
@@ -36,7 +32,7 @@ class FakeSource:
             counts = self.errors if query.matchers else self.total
             return {(("service", s),): float(n) for s, n in counts.items()}
         assert query.quantile is not None
-        return {(("service", s),): nearest_rank(v, query.quantile) for s, v in self.timings.items()}
+        return {(("service", s),): nearest_rank(sorted(v), query.quantile) or 0.0 for s, v in self.timings.items()}
 
 
 def run(text: str, source: FakeSource) -> dict[tuple[tuple[str, str], ...], float]:

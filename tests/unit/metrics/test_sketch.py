@@ -9,14 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgewatch.metrics.sketch import QuantileSketch
+from edgewatch.quantiles import nearest_rank
 
 POSITIVE = st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False)
 ANY = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
 
 
 def exact(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[math.floor(q * (len(ordered) - 1))]
+    """The reference: the stack's nearest-rank quantile of the raw values (rank ceil(q * n))."""
+    got = nearest_rank(sorted(values), q)
+    assert got is not None
+    return got
 
 
 def within(got: float | None, want: float, accuracy: float) -> bool:
@@ -43,6 +46,53 @@ def test_values_across_zero(values: list[float], q: float) -> None:
     got = sketch.quantile(q)
     assert got is not None
     assert abs(got - want) <= 0.01 * abs(want) + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        # (values, q, the nearest-rank value the sketch answers within 1%)
+        ([120, 180, 220, 900], 0.95, 900),  # rank ceil(3.8) = 4: the slow request (ddsketch's q * (n - 1) gives 219)
+        ([120, 180, 220, 900], 0.5, 180),  # rank 2
+        ([120, 180, 220, 900], 0.75, 220),  # rank 3
+        ([120, 180, 220, 2500], 0.95, 2500),  # one slow request in 4 is 25% > 5%: p95 > 2000 must fire
+        ([250], 0.95, 250),  # a single value
+        ([float(v) for v in range(1, 101)], 0.07, 7),  # rank 7 although the float 0.07 * 100 is above 7
+        ([-3.0, -2.0, 0.0, 5.0], 0.5, -2.0),  # across zero: rank 2
+        ([-3.0, -2.0, 0.0, 5.0], 0.75, 0.0),  # rank 3 is the zero
+    ],
+)
+def test_quantiles_are_nearest_rank(values: list[float], q: float, expected: float) -> None:
+    sketch = QuantileSketch(0.01)
+    sketch.add_many([float(v) for v in values])
+    assert within(sketch.quantile(q), expected, 0.01)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.tuples(POSITIVE, st.integers(min_value=1, max_value=50)), min_size=1, max_size=100),
+    st.sampled_from([0.01, 0.5, 0.9, 0.95, 0.99]),
+)
+def test_weighted_values_count_as_that_many(pairs: list[tuple[float, int]], q: float) -> None:
+    sketch = QuantileSketch(0.01)
+    for value, weight in pairs:
+        sketch.add(value, float(weight))
+    expanded = [value for value, weight in pairs for _ in range(weight)]
+    assert within(sketch.quantile(q), exact(expanded, q), 0.01)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(min_value=1, max_value=10_000).map(float), min_size=1, max_size=50))
+def test_a_p95_rule_fires_when_more_than_5_percent_are_slower(values: list[float]) -> None:
+    """p95 > T holds when more than 5% of the values exceed T (here T lies clear of the 1% error)."""
+    sketch = QuantileSketch(0.01)
+    sketch.add_many(values)
+    got = sketch.quantile(0.95)
+    assert got is not None
+    for t in (100.0, 1000.0, 2000.0, 5000.0):
+        above = sum(v > t for v in values)
+        if all(abs(v - t) > 0.02 * t for v in values):  # no value within the sketch's error of T
+            assert (got > t) == (above * 100 > 5 * len(values)), (t, above, len(values))
 
 
 @given(st.lists(POSITIVE, max_size=200), st.lists(POSITIVE, max_size=200))
@@ -144,8 +194,8 @@ def test_a_value_below_a_collapsed_range_counts_in_the_lowest_bucket() -> None:
     sketch.add(0.5)  # far below: extends, then collapses into the lowest bucket
     assert sketch.buckets <= 16
     assert sketch.count == 41
-    # rank 0.99 * 40 = 39.6: the 40th smallest of the 41 values, 1000 * 1.02**38; high quantiles stay accurate
-    assert sketch.quantile(0.99) == pytest.approx(1000.0 * 1.02**38, rel=0.01)
+    # rank ceil(0.99 * 41) = 41: the largest of the 41 values, 1000 * 1.02**39; high quantiles stay accurate
+    assert sketch.quantile(0.99) == pytest.approx(1000.0 * 1.02**39, rel=0.01)
 
 
 def test_json_round_trip_keeps_gaps_and_bounds() -> None:

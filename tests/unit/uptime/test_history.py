@@ -10,7 +10,6 @@ from edgewatch.uptime.history import (
     daily_bars,
     hour_of,
     latency_series,
-    nearest_rank,
     uptime_report,
     uptime_report_windows,
 )
@@ -91,15 +90,6 @@ def test_daily_bars_cover_90_days_oldest_first() -> None:
     assert bars[-1] == {"date": bars[-1]["date"], "up": 3, "down": 1, "excluded": 0, "ratio": 0.75}
     assert bars[0]["ratio"] == 1.0
     assert bars[1]["ratio"] is None  # nothing measured that day
-
-
-def test_nearest_rank() -> None:
-    values = [float(v) for v in range(1, 101)]
-    assert nearest_rank(values, 0.5) == 50
-    assert nearest_rank(values, 0.95) == 95
-    assert nearest_rank([7.0], 0.95) == 7
-    assert nearest_rank([1.0, 2.0, 3.0, 4.0, 100.0], 0.95) == 100  # ceil(4.75) = 5th
-    assert nearest_rank([], 0.5) is None
 
 
 def test_latency_series_steps_include_empty_ones() -> None:
