@@ -97,10 +97,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     py = sys.executable
     if not args.unit:
         from .stack import prepare
-        from .toolchain import ensure_chromium
+        from .toolchain import PEERS, ensure_peers
 
         prepare()
-        os.environ["EDGEWATCH_CHROMIUM"] = str(ensure_chromium())  # for the real-browser tests
+        for name, path in ensure_peers().items():  # the browser and the real peers the tests drive
+            os.environ[PEERS[name][0]] = str(path)
     _run("lint", [py, "-m", "ruff", "check", "."])
     _run("format", [py, "-m", "ruff", "format", "--check", "."])
     _run("types", [py, "-m", "mypy"])

@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
@@ -132,23 +133,50 @@ def ensure_workerd_wrapper() -> Path:
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
+# The real peers the tests run side by side with the stack (Debian packages; run the binaries
+# directly: their services do not start in a container). The variable overrides the path.
+PEERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # name: (environment variable, Debian package, candidate paths)
+    "chromium": ("EDGEWATCH_CHROMIUM", "chromium", CHROMIUM_CANDIDATES),
+    "prometheus": ("EDGEWATCH_PROMETHEUS", "prometheus", ("/usr/bin/prometheus",)),
+    "alertmanager": ("EDGEWATCH_ALERTMANAGER", "prometheus-alertmanager", ("/usr/bin/prometheus-alertmanager",)),
+    "amtool": ("EDGEWATCH_AMTOOL", "prometheus-alertmanager", ("/usr/bin/amtool",)),
+}
 
-def ensure_chromium() -> Path:
-    """A Chromium for the real-browser tests (Web Vitals, dashboard): the machine's own, else
-    Debian's package installed with apt-get (needs root; Debian's registry is reachable here)."""
-    for candidate in (os.environ.get("EDGEWATCH_CHROMIUM"), *CHROMIUM_CANDIDATES):
+
+def _found(name: str) -> Path | None:
+    variable, _package, candidates = PEERS[name]
+    for candidate in (os.environ.get(variable), *candidates):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
+    return None
+
+
+def _apt_install(packages: list[str]) -> None:
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
-        raise SetupError("Chromium is missing: install Debian's 'chromium' package or set EDGEWATCH_CHROMIUM")
-    say("installing Debian's chromium for the browser tests (apt-get)")
-    quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "stdout": subprocess.DEVNULL}
-    if subprocess.run([apt, "install", "-y", "-q", "chromium"], **quiet).returncode != 0:  # type: ignore[call-overload]
-        subprocess.run([apt, "update", "-q"], **quiet)  # type: ignore[call-overload]
-        if subprocess.run([apt, "install", "-y", "-q", "chromium"], **quiet).returncode != 0:  # type: ignore[call-overload]
-            raise SetupError("apt-get install chromium failed; is the Debian registry reachable?")
-    return Path(CHROMIUM_CANDIDATES[0])
+        raise SetupError(f"missing Debian package(s) {', '.join(packages)}: install them, or set the EDGEWATCH_* paths")
+    say(f"installing Debian's {', '.join(packages)} for the tests with real peers (apt-get)")
+    quiet: dict[str, Any] = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "stdout": subprocess.DEVNULL}
+    if subprocess.run([apt, "install", "-y", "-q", *packages], check=False, **quiet).returncode != 0:
+        subprocess.run([apt, "update", "-q"], check=False, **quiet)
+        if subprocess.run([apt, "install", "-y", "-q", *packages], check=False, **quiet).returncode != 0:
+            raise SetupError(f"apt-get install {' '.join(packages)} failed; is the Debian registry reachable?")
+
+
+def ensure_peers(names: tuple[str, ...] = tuple(PEERS)) -> dict[str, Path]:
+    """The peers' binaries (the browser, Prometheus, Alertmanager, amtool): the machine's own, else
+    Debian's packages installed with apt-get (needs root; Debian's registry is reachable here)."""
+    missing = sorted({PEERS[name][1] for name in names if _found(name) is None})
+    if missing:
+        _apt_install(missing)
+    out = {}
+    for name in names:
+        found = _found(name)
+        if found is None:
+            raise SetupError(f"{name} is still missing after installing {PEERS[name][1]}")
+        out[name] = found
+    return out
 
 
 def wrangler_env() -> dict[str, str]:
