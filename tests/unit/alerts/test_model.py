@@ -26,3 +26,9 @@ def test_alert_round_trip_and_resolution() -> None:
     assert alert.resolved(5000)
     assert Alert(label_set({"alertname": "X"})).resolved(10**15) is False
     assert alert.label("alertname") == "X" and alert.annotation("summary") == "s"
+
+
+def test_fingerprint_matches_a_real_alertmanager() -> None:
+    # Read back from Debian's prometheus-alertmanager 0.25 (GET /api/v2/alerts) after
+    # `amtool alert add test severity=warning service=api`.
+    assert fingerprint({"alertname": "test", "severity": "warning", "service": "api"}) == "1e1985763b8d2dca"
