@@ -7,14 +7,14 @@ import pytest
 from edgewatch.alerts.center import AckRefused, CenterState, acknowledge, flush, marks, merge_alert, receive
 from edgewatch.alerts.matchers import Matcher, MatchOp
 from edgewatch.alerts.model import Alert, NotifyReason, label_set
-from edgewatch.alerts.setup import alerting_setup
+from edgewatch.alerts.setup import AlertingSetup, alerting_setup
 from edgewatch.alerts.silences import Silence
 from edgewatch.stack import load_monitoring
 
 T = 1_900_000_000_000
 
 
-def setup(**extra: object):  # type: ignore[no-untyped-def]
+def setup(**extra: object) -> AlertingSetup:
     alerting = {
         "channels": {"slack": {"enabled": True}, "pagerduty": {"enabled": True}},
         "route": {"receiver": "slack", "groupBy": ["alertname", "service"], "groupWait": "30s",
