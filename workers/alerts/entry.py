@@ -19,6 +19,8 @@ app = WorkerApp(
         BindingSpec("KV", "kv"),
         BindingSpec("ALERT_CENTER", "durable_object", "health"),
         BindingSpec("OUTBOX", "durable_object", "health"),
+        BindingSpec("LOGS", "service", "logs"),
+        BindingSpec("MONITORING", "service", "monitoring"),
     ],
     include=(alert_api.routes, am_api.routes, rules_job.routes),
 )
