@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from typing import Any
 
 import js
@@ -137,7 +136,9 @@ class Outbox(SqliteObject):
         row = self.one("SELECT notification FROM items WHERE id = ?", item.id)
         notification = decode(Notification, row.notification)
         started = now_ms()
-        status, headers, error = None, {}, ""
+        status: int | None = None
+        headers: dict[str, str] = {}
+        error = ""
         try:
             if receiver is None:
                 raise LookupError(f"receiver {item.receiver!r} is no longer configured")
@@ -146,9 +147,8 @@ class Outbox(SqliteObject):
         except (MissingSecret, LookupError, ValueError) as exc:
             status, error = 0, str(exc)[:300]
         else:
-            t0 = time.monotonic()
+            started = now_ms()
             status, headers, error = await _send(request)
-            started = now_ms() - int((time.monotonic() - t0) * 1000)
         if status == 0:  # nothing can be sent: a configuration problem, final
             decision = on_answer(item, 400, {}, now_ms(), POLICY, rand=random.random, error=error)
         else:

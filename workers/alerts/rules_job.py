@@ -56,8 +56,10 @@ async def evaluate_rules(env: Any, scheduled_ms: int) -> dict[str, Any]:
     queries = list(dict.fromkeys(q for rule in setup.rules for q in rule.queries))
     logs = [q for q in queries if q.source is SeriesSourceKind.LOGS]
     metrics = [q for q in queries if q.source is SeriesSourceKind.METRICS]
-    fetched = await asyncio.gather(_log_series(env, logs, eval_ms), *(_metric_series(env, q, eval_ms) for q in metrics))
-    flat = tuple(fetched[0]) + tuple(fetched[1:])  # type: ignore[arg-type]
+    from_logs, from_metrics = await asyncio.gather(
+        _log_series(env, logs, eval_ms), asyncio.gather(*(_metric_series(env, q, eval_ms) for q in metrics))
+    )
+    flat = (*from_logs, *from_metrics)
     request = EvaluateRules(eval_ms, now_ms(), flat)
     answer = decode(RulesEvaluated, str(await center(env).evaluate_rules(encode(request))))
     return {
