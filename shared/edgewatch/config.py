@@ -284,6 +284,16 @@ class AlertingConfig(_Model):
     signals: dict[str, str] = Field(
         default_factory=dict, description="named signals added or overridden: name -> value expression"
     )
+    # Alertmanager's blocks in camelCase JSON, checked by the alerting concern (validate_alerting).
+    route: dict[str, Any] | None = Field(None, description="the routing tree (Alertmanager's route:)")
+    receivers: list[dict[str, Any]] = Field(default_factory=list, description="receivers beside the channels")
+    inhibit_rules: list[dict[str, Any]] | None = Field(None, alias="inhibitRules")
+    resolve_timeout: Duration = Field("5m", alias="resolveTimeout")
+    external_url: str = Field("", alias="externalUrl", max_length=1_000)
+
+    @property
+    def resolve_timeout_ms(self) -> int:
+        return parse_duration_ms(self.resolve_timeout)
 
     @model_validator(mode="after")
     def _rule_channels_exist(self) -> AlertingConfig:

@@ -42,7 +42,14 @@ EXPECTED_CHECKS = {
         "ALERTS": "service",
         "SECURITY": "service",
     },
-    "alerts": {"config": "config", "KV": "kv"},
+    "alerts": {
+        "config": "config",
+        "KV": "kv",
+        "ALERT_CENTER": "durable_object",
+        "OUTBOX": "durable_object",
+        "LOGS": "service",
+        "MONITORING": "service",
+    },
     "security": {
         "config": "config",
         "KV": "kv",

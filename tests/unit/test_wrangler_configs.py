@@ -123,7 +123,21 @@ def test_monitoring_defines_its_durable_objects() -> None:
         assert cls in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
-@pytest.mark.parametrize("concern", [c for c in CONCERNS if c not in ("security", "infra", "logs", "monitoring")])
+def test_alerts_defines_its_durable_objects() -> None:
+    config = _load("alerts")
+    assert config["durable_objects"]["bindings"] == [
+        {"name": "ALERT_CENTER", "class_name": "AlertCenter"},
+        {"name": "OUTBOX", "class_name": "Outbox"},
+    ]
+    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["AlertCenter", "Outbox"]}]
+    for module, cls in [("alert_center", "AlertCenter"), ("notify_outbox", "Outbox")]:
+        tree = ast.parse((ROOT / "workers" / "alerts" / f"{module}.py").read_text())
+        assert cls in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+@pytest.mark.parametrize(
+    "concern", [c for c in CONCERNS if c not in ("security", "infra", "logs", "monitoring", "alerts")]
+)
 def test_no_other_durable_objects(concern: str) -> None:
     config = _load(concern)
     assert "durable_objects" not in config
@@ -137,7 +151,7 @@ def test_no_other_durable_objects(concern: str) -> None:
         ("infra", ["monitoring", "logs", "apm", "alerts", "security"]),
         ("logs", []),
         ("apm", []),
-        ("alerts", []),
+        ("alerts", ["logs", "monitoring"]),
         ("security", []),
     ],
 )
@@ -170,6 +184,7 @@ def test_bindings_checked_by_health_are_configured(concern: str) -> None:
         "kv": {b["binding"] for b in config.get("kv_namespaces", [])},
         "r2": {b["binding"] for b in config.get("r2_buckets", [])},
         "durable_object": {b["name"] for b in config.get("durable_objects", {}).get("bindings", [])},
+        "service": {b["binding"] for b in config.get("services", [])},
     }
     specs = _literal_binding_specs(concern)
     assert ("KV", "kv") in specs

@@ -1,11 +1,29 @@
-"""pitchey-alerts: alert rules, severities, delivery and throttling."""
+"""pitchey-alerts: rules, Alertmanager-grade routing, grouping, silences, inhibition,
+acknowledgement, and delivery through a durable outbox."""
 
 from __future__ import annotations
 
+import alert_api
+import am_api
+import rules_job
+from alert_center import AlertCenter
 from edgewatch_cf.app import BindingSpec, WorkerApp
 from edgewatch_cf.entrypoint import AppEntrypoint
+from notify_outbox import Outbox
 
-app = WorkerApp("alerts", [BindingSpec("KV", "kv")])
+__all__ = ["AlertCenter", "Default", "Outbox"]
+
+app = WorkerApp(
+    "alerts",
+    [
+        BindingSpec("KV", "kv"),
+        BindingSpec("ALERT_CENTER", "durable_object", "health"),
+        BindingSpec("OUTBOX", "durable_object", "health"),
+        BindingSpec("LOGS", "service", "logs"),
+        BindingSpec("MONITORING", "service", "monitoring"),
+    ],
+    include=(alert_api.routes, am_api.routes, rules_job.routes),
+)
 
 
 class Default(AppEntrypoint):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import alert_counts
 import log_buffer_api
 import log_ingest
 import log_reads
@@ -21,3 +22,7 @@ app = WorkerApp(
 
 class Default(AppEntrypoint):
     app = app
+
+    async def minute_counts(self, from_ms: int, to_ms: int) -> str:
+        """Per service, minute and level: the counts the alerts Worker's rules read."""
+        return await alert_counts.minute_counts(self.env, int(from_ms), int(to_ms))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import alert_series
 import checks_api
 import metrics_api
 import stack_api
@@ -32,6 +33,10 @@ app = WorkerApp(
 
 class Default(AppEntrypoint):
     app = app
+
+    async def metric_aggregates(self, query: str) -> str:
+        """One alert rule query's values per label set (an encoded MetricQuery in)."""
+        return await alert_series.metric_aggregates(self.env, str(query))
 
     async def scheduled(self, controller, env=None, ctx=None):
         await fan_out(app, self.env, str(controller.cron), int(controller.scheduledTime))

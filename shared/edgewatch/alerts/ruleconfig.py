@@ -1,7 +1,8 @@
 """The alerting section's own checks (a config cross-check) and its rules compiled for evaluation.
 
-``validate_alerting`` is registered by ``edgewatch.stack`` under the section key ``"alerting"``; its
-ValueError names the field the way the rest of the config does, e.g.
+``validate_alerting`` here checks the rules only; ``setup.validate_alerting`` (registered by
+``edgewatch.stack`` under the section key ``"alerting"``) checks them with the routes, receivers
+and inhibition rules. Its ValueError names the field the way the rest of the config does, e.g.
 ``rules.1 ('Critical Error Rate').condition: column 14: expected a number, a signal (...) or a query, got 'x'``.
 """
 

@@ -1,0 +1,105 @@
+"""Alertmanager's API v2 under /alerts/api/v2/, for Prometheus and amtool unchanged."""
+
+from __future__ import annotations
+
+import json
+
+from alert_api import _now
+from alert_body import json_body, read
+from alert_setup import center, setup_of
+from edgewatch import __version__
+from edgewatch.alerts.amapi import (
+    VersionInfo,
+    parse_postable_alerts,
+    parse_postable_silence,
+    silence_created,
+    status,
+)
+from edgewatch.alerts.messages import ChangeOutcome, IncomingAlerts, SilenceAnswer, SilenceRequest
+from edgewatch.codec import decode, encode
+from edgewatch.errors import NotFound, Unprocessable
+from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.auth import ingest_scope_for, require_admin, require_reader
+from edgewatch_cf.clock import now_ms
+from edgewatch_cf.settings import stack_config
+
+V2 = "/alerts/api/v2"
+MAX_ALERTS_BODY = 5_000_000
+STARTED_MS = now_ms()
+routes = Routes()
+
+
+@routes.route("POST", f"{V2}/alerts")
+async def post_alerts(req: Incoming) -> Reply:
+    ingest_scope_for(req.env, req.header("authorization"))
+    now = _now(req)
+    posted = read(
+        parse_postable_alerts, await json_body(req, MAX_ALERTS_BODY), now, setup_of(req.env).resolve_timeout_ms
+    )
+    if posted.alerts:
+        await center(req.env).receive(encode(IncomingAlerts(posted.alerts, now)))
+    if posted.problems:
+        problems = [p.to_json() for p in posted.problems[:20]]
+        first = posted.problems[0]
+        raise Unprocessable(str(first), details={"field": first.field, "index": first.index, "problems": problems})
+    return Reply(None, 200)
+
+
+async def _v2(req: Incoming, name: str) -> Reply:
+    require_reader(req.env, req.header("authorization"))
+    return Reply(json.loads(str(await center(req.env).view(name, _now(req)))))
+
+
+@routes.route("GET", f"{V2}/alerts")
+async def get_alerts(req: Incoming) -> Reply:
+    return await _v2(req, "v2_alerts")
+
+
+@routes.route("GET", f"{V2}/alerts/groups")
+async def get_groups(req: Incoming) -> Reply:
+    return await _v2(req, "v2_groups")
+
+
+@routes.route("GET", f"{V2}/silences")
+async def get_silences(req: Incoming) -> Reply:
+    return await _v2(req, "v2_silences")
+
+
+@routes.route("GET", f"{V2}/silence/{{id}}")
+async def get_silence(req: Incoming) -> Reply:
+    reply = await _v2(req, "v2_silences")
+    found = [s for s in reply.body if s["id"] == req.params["id"]]
+    if not found:
+        raise NotFound(f"silence {req.params['id'][:100]} not found", details={"field": "id"})
+    return Reply(found[0])
+
+
+def _answer(answer: SilenceAnswer) -> None:
+    if answer.outcome is ChangeOutcome.NOT_FOUND:
+        raise NotFound(answer.error, details={"field": "id"})
+    if answer.outcome is ChangeOutcome.INVALID:
+        raise Unprocessable(answer.error, details={"field": "silence"})
+
+
+@routes.route("POST", f"{V2}/silences")
+async def post_silence(req: Incoming) -> Reply:
+    require_admin(req.env, req.header("authorization"))
+    silence = read(parse_postable_silence, await json_body(req, 64_000))
+    answer = decode(SilenceAnswer, str(await center(req.env).put_silence(encode(SilenceRequest(silence, _now(req))))))
+    _answer(answer)
+    return Reply(silence_created(answer.silence_id))
+
+
+@routes.route("DELETE", f"{V2}/silence/{{id}}")
+async def delete_silence(req: Incoming) -> Reply:
+    require_admin(req.env, req.header("authorization"))
+    _answer(decode(SilenceAnswer, str(await center(req.env).expire_silence(req.params["id"], _now(req)))))
+    return Reply(None, 200)
+
+
+@routes.route("GET", f"{V2}/status")
+async def get_status(req: Incoming) -> Reply:
+    require_reader(req.env, req.header("authorization"))
+    alerting = stack_config(req.env).monitoring.alerting
+    original = json.dumps(alerting.model_dump(by_alias=True, exclude_none=True), indent=2)
+    return Reply(status(original, STARTED_MS, VersionInfo(__version__)))

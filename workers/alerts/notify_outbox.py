@@ -1,0 +1,179 @@
+"""Outbox: the one Durable Object (name "outbox") that delivers notifications and loses none.
+
+A notification is recorded (``items``, by its deterministic id: INSERT OR IGNORE) before anything
+is sent. The alarm asks the core which items are due (``outbox.due``: oldest first, one per group
+so a group's notifications never overtake, paced per receiver), builds each request at send time
+with the receiver's secrets from env (stored items hold no secret), performs the fetch, and stores
+the core's decision (``outbox.on_answer``: sent, retried with backoff and Retry-After, or dead).
+Every attempt is a row of ``attempts``, the history ``GET /alerts/notifications`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import js
+from pyodide.ffi import to_js
+
+from alert_setup import env_strings, setup_of
+from edgewatch.alerts.delivery import build_request
+from edgewatch.alerts.messages import Enqueue, Enqueued
+from edgewatch.alerts.model import Notification
+from edgewatch.alerts.outbox import (
+    AttemptRecord,
+    ItemState,
+    OutboundRequest,
+    OutboxItem,
+    Pacer,
+    RetryPolicy,
+    attempt_record,
+    due,
+    item_id,
+    next_slot,
+    next_wake_ms,
+    on_answer,
+)
+from edgewatch.alerts.receivers import MissingSecret, secret_refs
+from edgewatch.codec import decode, encode
+from edgewatch_cf.clock import now_ms
+from edgewatch_cf.sqlite_object import SqliteObject
+
+SEND_TIMEOUT_MS = 10_000
+BATCH = 20
+KEEP_ATTEMPTS = 5_000
+POLICY = RetryPolicy()
+_EMPTY = OutboundRequest("POST", "", {}, b"")
+
+
+def _item(row: Any) -> OutboxItem:
+    status = row.last_status
+    return OutboxItem(
+        row.id, row.receiver, _EMPTY, int(row.attempts), int(row.next_attempt_ms), int(row.created_ms),
+        None if status is None else int(status), str(row.last_error or ""), ItemState(row.state),
+        row.group_key, row.reason,
+    )  # fmt: skip
+
+
+async def _send(request: OutboundRequest) -> tuple[int | None, dict[str, str], str]:
+    options = {
+        "method": request.method,
+        "headers": dict(request.headers),
+        "body": to_js(request.body),
+        "signal": js.AbortSignal.timeout(SEND_TIMEOUT_MS),
+    }
+    try:
+        response = await js.fetch(request.url, to_js(options, dict_converter=js.Object.fromEntries))
+    except Exception as exc:  # network error, abort, timeout
+        return None, {}, str(getattr(exc, "message", None) or exc)[:300]
+    headers = {}
+    retry_after = response.headers.get("retry-after")
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
+    await response.text()
+    return int(response.status), headers, ""
+
+
+class Outbox(SqliteObject):
+    MIGRATIONS = (
+        "CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, receiver TEXT NOT NULL, group_key TEXT NOT NULL,"
+        " reason TEXT NOT NULL, created_ms INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+        " next_attempt_ms INTEGER NOT NULL, last_status INTEGER, last_error TEXT, notification TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS items_pending ON items(state, next_attempt_ms)",
+        "CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS pacing (id INTEGER PRIMARY KEY CHECK (id = 0), body TEXT NOT NULL)",
+    )
+
+    async def enqueue(self, payload: str) -> str:
+        r = decode(Enqueue, str(payload))
+        added = 0
+        for n in r.notifications:
+            before = self.count("items")
+            self.sql.exec(
+                "INSERT OR IGNORE INTO items (id, receiver, group_key, reason, created_ms, state, attempts,"
+                " next_attempt_ms, notification) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+                item_id(n), n.receiver, n.group_key, n.reason.value, n.created_at_ms, r.now_ms, encode(n),
+            )  # fmt: skip
+            added += self.count("items") - before
+        await self._wake()
+        return encode(Enqueued(added, len(r.notifications) - added))
+
+    async def _wake(self) -> None:
+        pending = [_item(r) for r in self.rows("SELECT * FROM items WHERE state = 'pending'")]
+        wake = next_wake_ms(pending)
+        if wake is not None:
+            current = await self.ctx.storage.getAlarm()
+            if current is None or int(current) > wake:
+                await self.ctx.storage.setAlarm(max(wake, now_ms()))
+
+    def _pacer(self) -> Pacer:
+        row = self.first("SELECT body FROM pacing WHERE id = 0")
+        return Pacer.from_json(json.loads(row.body)) if row else Pacer()
+
+    async def alarm(self, info: Any = None) -> None:
+        try:
+            await self._deliver_due()
+        finally:
+            await self._wake()
+
+    async def _deliver_due(self) -> None:
+        setup = setup_of(self.env)
+        pacer = self._pacer()
+        pending = [_item(r) for r in self.rows("SELECT * FROM items WHERE state = 'pending'")]
+        for item in due(pending, now_ms(), BATCH):
+            receiver = setup.receiver(item.receiver)
+            rate = None if receiver is None else receiver.max_per_second
+            slot = next_slot(pacer, item.receiver, now_ms(), rate)
+            if slot.at_ms > now_ms():
+                self.sql.exec("UPDATE items SET next_attempt_ms = ? WHERE id = ?", slot.at_ms, item.id)
+                continue
+            pacer = slot.pacer
+            self.sql.exec("INSERT OR REPLACE INTO pacing (id, body) VALUES (0, ?)", json.dumps(pacer.to_json()))
+            await self._attempt(item, receiver)
+
+    async def _attempt(self, item: OutboxItem, receiver: Any) -> None:
+        row = self.one("SELECT notification FROM items WHERE id = ?", item.id)
+        notification = decode(Notification, row.notification)
+        started = now_ms()
+        status: int | None = None
+        headers: dict[str, str] = {}
+        error = ""
+        try:
+            if receiver is None:
+                raise LookupError(f"receiver {item.receiver!r} is no longer configured")
+            names = [ref.name for _field, ref in secret_refs(receiver)] + ["PAGERDUTY_EVENTS_URL"]
+            request = build_request(receiver, notification, env_strings(self.env, names), started)
+        except (MissingSecret, LookupError, ValueError) as exc:
+            status, error = 0, str(exc)[:300]
+        else:
+            started = now_ms()
+            status, headers, error = await _send(request)
+        if status == 0:  # nothing can be sent: a configuration problem, final
+            decision = on_answer(item, 400, {}, now_ms(), POLICY, rand=random.random, error=error)
+        else:
+            decision = on_answer(item, status, headers, now_ms(), POLICY, rand=random.random, error=error)
+        self._store(decision.item, attempt_record(decision, started, now_ms()))
+
+    def _store(self, item: OutboxItem, record: AttemptRecord) -> None:
+        self.sql.exec(
+            "UPDATE items SET state = ?, attempts = ?, next_attempt_ms = ?, last_status = ?, last_error = ?"
+            " WHERE id = ?",
+            item.state.value, item.attempts, item.next_attempt_ms, item.last_status, item.last_error, item.id,
+        )  # fmt: skip
+        self.sql.exec("INSERT INTO attempts (body) VALUES (?)", encode(record))
+        self.sql.exec("DELETE FROM attempts WHERE seq <= (SELECT max(seq) FROM attempts) - ?", KEEP_ATTEMPTS)
+
+    async def attempts(self, limit: int) -> str:
+        rows = self.rows("SELECT body FROM attempts ORDER BY seq DESC LIMIT ?", int(limit))
+        return "[" + ",".join(r.body for r in rows) + "]"
+
+    async def items(self, state: str, limit: int) -> str:
+        rows = self.rows(
+            "SELECT id, receiver, group_key, reason, created_ms, state, attempts, next_attempt_ms, last_status,"
+            " last_error FROM items WHERE state = ? ORDER BY created_ms DESC LIMIT ?",
+            str(state),
+            int(limit),
+        )
+        return json.dumps([{k: r[k] for k in ("id", "receiver", "group_key", "reason", "created_ms", "state",
+                            "attempts", "next_attempt_ms", "last_status", "last_error")} for r in rows])  # fmt: skip
