@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edgewatch.schedule import EVERY_MINUTE
 from scripts.stack import Stack
@@ -425,3 +427,70 @@ def test_v2_post_alerts_and_status_and_receiver_test(alerts_stack: Stack, sink: 
     mail = wait_about(sink, "/email", "TestNotification")[0]
     assert mail.headers.get("authorization") == "Bearer email-token-000001"
     assert mail.json()["to"] == ["alerts@pitchey.com"]
+
+
+# -- fuzzing (last in the module: the alerts it creates may notify the sink later) -----------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+_NASTY = ["", "<script>alert(1)</script>", "a" * 3000, "\x00\x1b[31m", "2026-13-45T99:00:00Z"]
+_TEXT = st.sampled_from(_NASTY) | st.text(max_size=40)
+_TRIGGER = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["critical", "warning", "info", "fatal"]) | _JSON,
+        "title": _TEXT | _JSON,
+        "message": _TEXT | _JSON,
+        "source": _TEXT | _JSON,
+        "component": _TEXT | _JSON,
+        "labels": st.dictionaries(_TEXT, _TEXT, max_size=3) | _JSON,
+        "resolve": st.booleans() | _JSON,
+    },
+)
+_POSTABLE_ALERT = st.fixed_dictionaries(
+    {},
+    optional={
+        "labels": st.dictionaries(st.sampled_from(["alertname", "service", "", "0bad", "severity"]), _TEXT, max_size=3)
+        | _JSON,
+        "annotations": st.dictionaries(_TEXT, _TEXT, max_size=2) | _JSON,
+        "startsAt": _TEXT | _JSON,
+        "endsAt": _TEXT | _JSON,
+        "generatorURL": _TEXT | _JSON,
+    },
+)
+_SILENCE = st.fixed_dictionaries(
+    {},
+    optional={
+        "matchers": st.lists(
+            st.fixed_dictionaries(
+                {"name": _TEXT, "value": st.sampled_from(["(a+)+", ".*", "x", "["]) | _TEXT},
+                optional={"isRegex": st.booleans() | _JSON, "isEqual": st.booleans() | _JSON},
+            ),
+            max_size=3,
+        )
+        | _JSON,
+        "startsAt": _TEXT | _JSON,
+        "endsAt": _TEXT | _JSON,
+        "createdBy": _TEXT | _JSON,
+        "comment": _TEXT | _JSON,
+        "id": _TEXT | _JSON,
+    },
+)
+_FUZZ_TARGETS = st.one_of(
+    st.tuples(st.just("/alerts/trigger"), _TRIGGER),
+    st.tuples(st.just("/alerts/api/v2/alerts"), st.lists(_POSTABLE_ALERT, max_size=3) | _POSTABLE_ALERT | _JSON),
+    st.tuples(st.just("/alerts/api/v2/silences"), _SILENCE | _JSON),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(target=_FUZZ_TARGETS)
+def test_fuzzed_bodies_get_a_2xx_or_a_4xx_naming_the_problem(alerts_stack: Stack, target: tuple[str, Any]) -> None:
+    path, body = target
+    status, answer = alerts_stack.request("POST", path, json.dumps(body).encode(), {"content-type": "application/json"})
+    assert status < 500, (path, body, status, answer)
+    if status >= 400:
+        assert isinstance(answer, dict) and answer["error"]["message"], answer

@@ -60,7 +60,7 @@ def parse_trigger(body: Any, now_ms: int) -> Alert:
     if unknown:
         raise AmFieldError(str(unknown[0])[:100], f"unknown field; expected {', '.join(sorted(_KEYS))}")
     severity = body.get("type")
-    if severity not in {s.value for s in Severity}:
+    if not isinstance(severity, str) or severity not in {s.value for s in Severity}:  # [] is unhashable
         raise AmFieldError("type", f"must be one of {', '.join(s.value for s in Severity)}")
     title = _text(body, "title", required=True)
     message = _text(body, "message", required=False, limit=MAX_TEXT)

@@ -31,6 +31,8 @@ def test_the_seed_body() -> None:
     [
         ([], "body"),
         ({**SEED, "type": "error"}, "type"),
+        ({**SEED, "type": []}, "type"),  # an unhashable type (found by fuzzing on workerd)
+        ({**SEED, "type": {"a": 1}}, "type"),
         ({**SEED, "title": " "}, "title"),
         ({**SEED, "message": 3}, "message"),
         ({**SEED, "labels": {"alertname": "x"}}, "labels.alertname"),
@@ -46,9 +48,14 @@ def test_bad_bodies_name_the_field(body: Any, field: str) -> None:
     assert error.value.field == field
 
 
-@given(
-    st.dictionaries(st.sampled_from([*sorted(SEED), "labels", "resolve", "x"]), st.none() | st.text() | st.booleans())
+_JSON = st.recursive(
+    st.none() | st.text() | st.booleans() | st.integers() | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
 )
+
+
+@given(st.dictionaries(st.sampled_from([*sorted(SEED), "labels", "resolve", "x"]), _JSON))
 def test_any_body_gives_an_alert_or_a_field_error(body: dict[str, Any]) -> None:
     try:
         parse_trigger(body, T)
