@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from .expr import Arith, Compare, Condition, Logic, Matcher, Node, Not, Number, Query, SignalRef, Value, push_not
+from .expr import Arith, Compare, Condition, Logic, Node, Not, Number, Query, SignalRef, Value, push_not
+from .matchers import Matcher
 from .model import LabelSet
 
 LOG_EVENTS = "log_events"  # the log-derived per-minute counts, labels service and level

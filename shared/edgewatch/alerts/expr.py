@@ -18,10 +18,9 @@ query's range defaults to 5m and is at most 1d. A rule's text is at most 1,000 c
 nests at most 32 levels. Types are checked while parsing: ``and``/``or``/``not`` join comparisons,
 comparisons and arithmetic join values, and a whole rule is a condition.
 
-Regex matchers (``=~``, ``!~``) match the whole value (fullmatch), are at most 256 characters and are
-refused when they could backtrack catastrophically: no backreferences (``\\1``, ``(?P=name)``) and no
-repeating quantifier (``*``, ``+``, ``{n,}``, ``{n,m}`` with m > 1) on a group that itself holds a
-quantifier or an alternation (``(a+)+``, ``(a|aa)*``). What is left runs in polynomial time.
+Label matchers are ``edgewatch.alerts.matchers.Matcher``, the same as routes, inhibition rules and
+silences use: regexes (``=~``, ``!~``) match the whole value, are at most 256 characters, and are
+refused when they could backtrack catastrophically (the rule is in that module).
 """
 
 from __future__ import annotations
@@ -30,15 +29,13 @@ import math
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from enum import StrEnum
-from functools import lru_cache
 from typing import Union
 
 from ..durations import format_duration_ms
+from .matchers import Matcher, MatcherError, MatchOp, compile_safe_regex
 
 MAX_TEXT_CHARS = 1000
 MAX_DEPTH = 32
-MAX_REGEX_CHARS = 256
 DEFAULT_RANGE_MS = 300_000
 MAX_RANGE_MS = 86_400_000
 KEYWORDS = frozenset({"and", "or", "not", "by"})
@@ -64,28 +61,6 @@ class RuleSyntaxError(ValueError):
         self.expected = expected
         self.got = got
         super().__init__(f"column {column}: expected {expected}, got {got}")
-
-
-class MatchOp(StrEnum):
-    EQUAL = "="
-    NOT_EQUAL = "!="
-    REGEX = "=~"
-    NOT_REGEX = "!~"
-
-
-@dataclass(frozen=True)
-class Matcher:
-    name: str
-    op: MatchOp
-    value: str
-
-    def matches(self, value: str) -> bool:
-        if self.op is MatchOp.EQUAL:
-            return value == self.value
-        if self.op is MatchOp.NOT_EQUAL:
-            return value != self.value
-        found = _compiled(self.value).fullmatch(value) is not None
-        return found if self.op is MatchOp.REGEX else not found
 
 
 @dataclass(frozen=True)
@@ -167,80 +142,13 @@ def push_not(condition: Condition) -> Condition:
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why a matcher's regex is refused (see the module's docstring), or None if it is accepted."""
-    if len(pattern) > MAX_REGEX_CHARS:
-        return f"a regex of at most {MAX_REGEX_CHARS} characters"
-    if "(?P=" in pattern:
-        return "a regex without backreferences"
-    groups: list[bool] = []  # per open group: holds a quantifier or an alternation
-    closed_risky = False  # the atom just before holds a quantifier or an alternation
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        risky_atom = False
-        if char == "\\":
-            if i + 1 < len(pattern) and (pattern[i + 1] in "123456789g" or pattern[i + 1] == "k"):
-                return "a regex without backreferences"
-            i += 2
-        elif char == "[":
-            i = _class_end(pattern, i)
-        elif char == "(":
-            groups.append(False)
-            i += 1
-        elif char == ")":
-            risky_atom = groups.pop() if groups else False
-            if risky_atom and groups:
-                groups[-1] = True
-            i += 1
-        elif char in "*+?{":
-            end, repeats = _quantifier(pattern, i)
-            if repeats and closed_risky:
-                return "a regex without nested quantifiers such as (a+)+ (they can backtrack for ever)"
-            if groups and end > i:
-                groups[-1] = True
-            i = max(end, i + 1)
-        else:
-            if char == "|" and groups:
-                groups[-1] = True
-            i += 1
-        closed_risky = risky_atom
+    """Why a matcher's regex is refused, or None: edgewatch.alerts.matchers decides, for rules,
+    routes, inhibition and silences alike."""
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"a valid regex ({exc.msg})"
+        compile_safe_regex(pattern)
+    except MatcherError as exc:
+        return f"a safe regex ({exc})"
     return None
-
-
-def _class_end(pattern: str, start: int) -> int:
-    i = start + 1
-    if i < len(pattern) and pattern[i] == "^":
-        i += 1
-    if i < len(pattern) and pattern[i] == "]":
-        i += 1
-    while i < len(pattern) and pattern[i] != "]":
-        i += 2 if pattern[i] == "\\" else 1
-    return i + 1
-
-
-def _quantifier(pattern: str, start: int) -> tuple[int, bool]:
-    """(end of the quantifier, whether it repeats more than once); end == start if '{' is a literal."""
-    char = pattern[start]
-    if char != "{":
-        end = start + 1
-        if end < len(pattern) and pattern[end] in "?+":
-            end += 1
-        return end, char != "?"
-    match = re.compile(r"\{([0-9]*)(,([0-9]*))?\}").match(pattern, start)
-    if match is None:
-        return start, False
-    low, comma, high = match.group(1), match.group(2), match.group(3)
-    upper = (low or "0") if not comma else high
-    return match.end(), not upper or int(upper) > 1
-
-
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 # -- lexer ----------------------------------------------------------------------------------
@@ -472,11 +380,14 @@ class _Parser:
             if value.kind != "string":
                 raise RuleSyntaxError(value.column, "a double-quoted string", value.shown())
             op = MatchOp(op_token.text)
-            if op in (MatchOp.REGEX, MatchOp.NOT_REGEX):
+            if op.is_regex:
                 problem = regex_problem(value.text)
                 if problem is not None:
                     raise RuleSyntaxError(value.column, problem, repr(value.text))
-            out.append(Matcher(name, op, value.text))
+            try:
+                out.append(Matcher(name, op, value.text))
+            except MatcherError as exc:
+                raise RuleSyntaxError(value.column, f"a valid matcher ({exc})", repr(value.text)) from None
             if not self.accept(","):
                 self.expect("}", "',' or '}'")
                 break

@@ -10,8 +10,6 @@ from edgewatch.alerts.expr import (
     Compare,
     Condition,
     Logic,
-    Matcher,
-    MatchOp,
     Not,
     Number,
     Query,
@@ -24,6 +22,7 @@ from edgewatch.alerts.expr import (
     regex_problem,
     to_text,
 )
+from edgewatch.alerts.matchers import Matcher, MatchOp
 
 SIGNALS = ("error_rate", "p95_response_time", "x")
 ER = SignalRef("error_rate")
@@ -182,8 +181,8 @@ REGEXES: list[tuple[str, str | None]] = [
     ("(a+){1}", None),  # repeated once
     (r"(a)\1", "backreferences"),
     ("(?P<n>a)(?P=n)", "backreferences"),
-    ("a" * 257, "at most 256"),
-    ("(unclosed", "a valid regex"),
+    ("a" * 257, "longer than 256 characters"),
+    ("(unclosed", "invalid regular expression"),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edgewatch.alerts.evaluate import SeriesQuery, SeriesSourceKind
-from edgewatch.alerts.expr import Matcher, MatchOp
+from edgewatch.alerts.matchers import Matcher, MatchOp
 from edgewatch.alerts.series import count_values, window_values
 from edgewatch.metrics import Window
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from edgewatch.alerts.expr import Arith, Compare, Matcher, MatchOp, Number, Query, RuleSyntaxError, SignalRef, parse
+from edgewatch.alerts.expr import Arith, Compare, Number, Query, RuleSyntaxError, SignalRef, parse
+from edgewatch.alerts.matchers import Matcher, MatchOp
 from edgewatch.alerts.signals import SignalError, signal_table
 
 ERRORS = Query("sum", "log_events", (Matcher("level", MatchOp.REGEX, "error|fatal"),), by=("service",))
