@@ -33,7 +33,8 @@ def to_plain(value: Any) -> Any:
     if to_json is not None and not isinstance(value, type):
         return to_json()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # Fields outside __init__ (caches such as a compiled regex) are derived, not part of the wire form.
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, list | tuple):

@@ -120,3 +120,21 @@ def test_unsupported_types_are_refused_when_the_decoder_is_built() -> None:
 def test_round_trip_property(coords: list[tuple[float, float]]) -> None:
     answer = Answer(Outcome.CREATED, [Point(x, y) for x, y in coords])
     assert decode(Answer, encode(answer)) == answer
+
+
+@dataclass(frozen=True)
+class WithCache:
+    pattern: str
+    compiled: Any = field(default=None, init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        import re
+
+        object.__setattr__(self, "compiled", re.compile(self.pattern))
+
+
+def test_fields_outside_init_are_not_on_the_wire() -> None:
+    value = WithCache("a+")
+    assert json.loads(encode(value)) == {"pattern": "a+"}  # a compiled regex is not JSON
+    back = decode(WithCache, encode(value))
+    assert back == value and back.compiled.pattern == "a+"

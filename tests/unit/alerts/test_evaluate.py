@@ -13,6 +13,7 @@ from edgewatch.alerts.evaluate import (
 )
 from edgewatch.alerts.expr import parse
 from edgewatch.alerts.signals import signal_table
+from edgewatch.codec import decode, encode
 from edgewatch.quantiles import nearest_rank
 
 TABLE = signal_table()
@@ -76,3 +77,11 @@ def test_missing_fetch_and_unresolved_signals_are_errors() -> None:
         evaluate(TABLE.resolve(parse("error_rate > 1")), {})
     with pytest.raises(EvaluationError, match="not resolved"):
         queries_of(parse("error_rate > 1"))
+
+
+def test_a_series_query_with_a_regex_matcher_crosses_the_codec() -> None:
+    # The rules job sends SeriesQuery objects to the monitoring Worker over RPC (found on workerd).
+    (query,) = queries_of(parse('p99(http_request_duration_ms{route=~"/api/.*"}[5m]) by (service) > 1500'))
+    back = decode(SeriesQuery, encode(query))
+    assert back == query
+    assert back.matchers[0].matches("/api/pitches") and not back.matchers[0].matches("/health")
