@@ -6,13 +6,11 @@ Durable Object (payloads through edgewatch.codec)."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from edgewatch.codec import decode, encode, to_plain
-from edgewatch.errors import BadRequest, NotFound, Unprocessable, error_line
+from edgewatch.errors import NotFound
 from edgewatch.uptime import (
     ChangeView,
     DueChecks,
@@ -37,12 +35,12 @@ from edgewatch.uptime import (
     series_range,
     with_path_id,
 )
-from edgewatch.wire.body import check_content_type
 from edgewatch.wire.params import flag_param, int_param
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import require_admin, require_reader
 from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, now_ms, request_now_ms
+from edgewatch_cf.json_body import json_object, parsed
 from edgewatch_cf.settings import stack_config
 from prober import probe_all
 
@@ -76,25 +74,6 @@ async def synced(env: Any, at_ms: int) -> Any:
     return stub
 
 
-async def _json_object(req: Incoming) -> dict[str, Any]:
-    check_content_type(req.header("content-type"), ("application/json",))
-    raw = await req.body(MAX_SPEC_BODY)
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise Unprocessable(f"body must be a JSON object, got {type(data).__name__}")
-    return data
-
-
-def _validated(build: Callable[[dict[str, Any]], Any], data: dict[str, Any]) -> Any:
-    try:
-        return build(data)
-    except ValueError as exc:
-        raise Unprocessable(error_line(exc)) from None
-
-
 def _answer(outcome_text: str, what: str, ident: str, body: Any = None) -> Reply:
     status = outcome_status(decode(WriteOutcome, outcome_text), what, ident)
     return Reply(None if status == 204 else body, status)
@@ -106,9 +85,9 @@ _WHAT = {MonitorKind.HTTP: "check", MonitorKind.HEARTBEAT: "heartbeat"}
 
 def _parse_monitor(req: Incoming, kind: MonitorKind, data: dict[str, Any]) -> Any:
     if kind is MonitorKind.HEARTBEAT:
-        return _validated(heartbeat_from_json, data)
+        return parsed(heartbeat_from_json, data)
     defaults = stack_config(req.env).monitoring.health_checks
-    return _validated(lambda d: check_spec_from_json(d, defaults), data)
+    return parsed(lambda d: check_spec_from_json(d, defaults), data)
 
 
 def _shown(spec: Any) -> dict[str, Any]:
@@ -135,13 +114,13 @@ async def _delete_monitor(req: Incoming, kind: MonitorKind) -> Reply:
 @routes.route("POST", "/monitoring/checks")
 async def create_check(req: Incoming) -> Reply:
     require_admin(req.env, req.header("authorization"))
-    return await _put_monitor(req, MonitorKind.HTTP, await _json_object(req), replace=False)
+    return await _put_monitor(req, MonitorKind.HTTP, await json_object(req, MAX_SPEC_BODY), replace=False)
 
 
 @routes.route("PUT", "/monitoring/checks/{id}")
 async def replace_check(req: Incoming) -> Reply:
     require_admin(req.env, req.header("authorization"))
-    data = with_path_id(await _json_object(req), req.params["id"])
+    data = with_path_id(await json_object(req, MAX_SPEC_BODY), req.params["id"])
     return await _put_monitor(req, MonitorKind.HTTP, data, replace=True)
 
 
@@ -153,13 +132,13 @@ async def delete_check(req: Incoming) -> Reply:
 @routes.route("POST", "/monitoring/heartbeats")
 async def create_heartbeat(req: Incoming) -> Reply:
     require_admin(req.env, req.header("authorization"))
-    return await _put_monitor(req, MonitorKind.HEARTBEAT, await _json_object(req), replace=False)
+    return await _put_monitor(req, MonitorKind.HEARTBEAT, await json_object(req, MAX_SPEC_BODY), replace=False)
 
 
 @routes.route("PUT", "/monitoring/heartbeats/{id}")
 async def replace_heartbeat(req: Incoming) -> Reply:
     require_admin(req.env, req.header("authorization"))
-    data = with_path_id(await _json_object(req), req.params["id"])
+    data = with_path_id(await json_object(req, MAX_SPEC_BODY), req.params["id"])
     return await _put_monitor(req, MonitorKind.HEARTBEAT, data, replace=True)
 
 
@@ -189,7 +168,7 @@ async def list_maintenance(req: Incoming) -> Reply:
 @routes.route("POST", "/monitoring/maintenance")
 async def create_maintenance(req: Incoming) -> Reply:
     require_admin(req.env, req.header("authorization"))
-    window = _validated(maintenance_from_json, await _json_object(req))
+    window = parsed(maintenance_from_json, await json_object(req, MAX_SPEC_BODY))
     stub = await synced(req.env, _now(req))
     outcome = str(await stub.put_maintenance(encode(window)))
     return _answer(outcome, "maintenance window", window.id, window.to_json())

@@ -11,8 +11,8 @@ from edgewatch.security.messages import AddBlock, BlockAdded, BlockRemoved
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import require_admin, require_reader
 from edgewatch_cf.clock import now_ms
+from edgewatch_cf.json_body import json_body
 from limiter_shard import block_ledger
-from request_body import json_body
 
 MAX_BLOCK_BODY = 16_000
 routes = Routes()

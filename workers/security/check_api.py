@@ -29,8 +29,8 @@ from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.bindings import KVPort
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, now_ms, request_now_ms
 from edgewatch_cf.faults import take_fault
+from edgewatch_cf.json_body import json_body, parsed
 from limiter_shard import block_ledger, count_failure, limiter_shard
-from request_body import json_body, parsed
 from security_settings import matcher_for, settings_for
 
 MAX_CHECK_BODY = 128_000

@@ -12,8 +12,8 @@ from edgewatch.security.messages import ShardCounts
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import require_reader
 from edgewatch_cf.clock import now_ms
+from edgewatch_cf.json_body import parsed
 from limiter_shard import ask_every_shard
-from request_body import parsed
 
 SHARD_TOP = 100  # each shard's top identifiers, rules and routes in a summary
 routes = Routes()

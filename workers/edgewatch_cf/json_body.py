@@ -1,5 +1,5 @@
-"""The JSON bodies of the security API: content type, size limit and syntax, each refused with a
-clear 4xx; a core reader's ValueError becomes a 422 naming the field."""
+"""JSON request bodies of the admin and check APIs (security, uptime): content type, size limit and
+syntax, each refused with a clear 4xx; a core reader's ValueError becomes a 422 naming the field."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from edgewatch.errors import BadRequest, Unprocessable, error_line
 from edgewatch.wire.body import check_content_type
-from edgewatch_cf.app import Incoming
+
+from .app import Incoming
 
 T = TypeVar("T")
 
@@ -21,6 +22,13 @@ async def json_body(req: Incoming, limit: int) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
+
+
+async def json_object(req: Incoming, limit: int) -> dict[str, Any]:
+    data = await json_body(req, limit)
+    if not isinstance(data, dict):
+        raise Unprocessable(f"body must be a JSON object, got {type(data).__name__}")
+    return data
 
 
 def parsed(read: Callable[[Any], T], data: Any) -> T:
