@@ -278,6 +278,16 @@ class AlertRule(_Model):
         return 0 if self.keep_firing_for is None else parse_duration_ms(self.keep_firing_for)
 
 
+class AlertSources(_Model):
+    """Which event sources raise alerts without rules (labelled ``origin``), and where the stack's own
+    faults go (``stackReceiver``; by default they follow the route tree like any alert)."""
+
+    uptime: bool = True
+    security: bool = True
+    stack: bool = True
+    stack_receiver: str | None = Field(None, alias="stackReceiver", max_length=200)
+
+
 class AlertingConfig(_Model):
     channels: AlertChannels = Field(default_factory=AlertChannels)
     rules: list[AlertRule] = Field(default_factory=list)
@@ -290,6 +300,7 @@ class AlertingConfig(_Model):
     inhibit_rules: list[dict[str, Any]] | None = Field(None, alias="inhibitRules")
     resolve_timeout: Duration = Field("5m", alias="resolveTimeout")
     external_url: str = Field("", alias="externalUrl", max_length=1_000)
+    sources: AlertSources = Field(default_factory=AlertSources)
 
     @property
     def resolve_timeout_ms(self) -> int:

@@ -50,6 +50,7 @@ JOBS: dict[str, tuple[JobRef, ...]] = {
         JobRef("infra", "probe_workers", "call every Worker over its service binding; record up/down and latency"),
         JobRef("monitoring", "run_checks", "probe every due uptime check, judge heartbeats, open and close incidents"),
         JobRef("alerts", "evaluate_rules", "evaluate every alert rule over the last minutes of log counts and metrics"),
+        JobRef("alerts", "watch_sources", "turn uptime changes, security anomalies and the stack's faults into alerts"),
     ),
     EVERY_5_MINUTES: (
         JobRef("infra", "probe_storage", "KV, R2 and Durable Object round trips; record success and latency"),

@@ -119,8 +119,19 @@ def exported(package: str) -> frozenset[str]:
     return frozenset()
 
 
+def _exported_submodule(target: str, theirs: str) -> bool:
+    """``from edgewatch.security import events``: a submodule the package lists in ``__all__``."""
+    package = f"edgewatch.{theirs}"
+    return target.startswith(package + ".") and target[len(package) + 1 :] in exported(package)
+
+
 def interface_violations(edges: list[Edge]) -> list[str]:
     problems = []
+    submodule_lines = {
+        (e.source, e.line)
+        for e in edges
+        if (c := concern_of(e.target)) is not None and _exported_submodule(e.target, c)
+    }
     for edge in edges:
         theirs = concern_of(edge.target)
         if theirs is None or theirs == concern_of(edge.source):
@@ -129,6 +140,10 @@ def interface_violations(edges: list[Edge]) -> list[str]:
         mine = concern_of(edge.source)
         if mine is None and edge.source not in COMPOSITION:
             problems.append(f"{where}: a neutral module may not depend on a concern")
+        elif _exported_submodule(edge.target, theirs):
+            continue
+        elif edge.target == f"edgewatch.{theirs}" and not edge.names and (edge.source, edge.line) in submodule_lines:
+            continue  # the package half of importing an exported submodule
         elif edge.target != f"edgewatch.{theirs}":
             problems.append(f"{where}: import from the package edgewatch.{theirs}, not one of its modules")
         elif not edge.names or not set(edge.names) <= exported(edge.target):
@@ -217,3 +232,14 @@ def test_interface_rule() -> None:
     assert "neutral module" in problems[1]
     # inside one concern anything goes
     assert interface_violations([Edge("edgewatch.logs.query", "edgewatch.logs.entry", ("LogEntry",), 1)]) == []
+    # a package whose __all__ lists submodules (security) is met through those submodules
+    listed = [
+        Edge("edgewatch.alerts.x", "edgewatch.security", (), 5),
+        Edge("edgewatch.alerts.x", "edgewatch.security.events", (), 5),
+    ]
+    assert interface_violations(listed) == []
+    unlisted = [
+        Edge("edgewatch.alerts.x", "edgewatch.security", (), 6),
+        Edge("edgewatch.alerts.x", "edgewatch.security.cmdi", (), 6),
+    ]
+    assert len(interface_violations(unlisted)) == 2

@@ -47,7 +47,10 @@ def test_five_schedules() -> None:
 @pytest.mark.parametrize(
     ("cron", "jobs"),
     [
-        (EVERY_MINUTE, ["infra.probe_workers", "monitoring.run_checks", "alerts.evaluate_rules"]),
+        (
+            EVERY_MINUTE,
+            ["infra.probe_workers", "monitoring.run_checks", "alerts.evaluate_rules", "alerts.watch_sources"],
+        ),
         (EVERY_5_MINUTES, ["infra.probe_storage"]),
         (EVERY_15_MINUTES, ["infra.rollup_15m"]),
         (HOURLY, ["infra.rollup_1h", "logs.flush"]),
@@ -249,6 +252,7 @@ def test_dispatch_shipped_registry_runs_the_planned_job() -> None:
             {"job": "infra.probe_workers", "status": "ok", "duration_ms": 0.0, "result": "done"},
             {"job": "monitoring.run_checks", "status": "ok", "duration_ms": 0.0, "result": "done"},
             {"job": "alerts.evaluate_rules", "status": "ok", "duration_ms": 0.0, "result": "done"},
+            {"job": "alerts.watch_sources", "status": "ok", "duration_ms": 0.0, "result": "done"},
         ],
     }
 

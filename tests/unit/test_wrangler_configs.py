@@ -151,7 +151,7 @@ def test_no_other_durable_objects(concern: str) -> None:
         ("infra", ["monitoring", "logs", "apm", "alerts", "security"]),
         ("logs", []),
         ("apm", []),
-        ("alerts", ["logs", "monitoring"]),
+        ("alerts", ["logs", "monitoring", "security"]),
         ("security", []),
     ],
 )

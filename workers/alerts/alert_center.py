@@ -35,6 +35,8 @@ from edgewatch.alerts.model import Notification, label_set
 from edgewatch.alerts.outbox import item_id
 from edgewatch.alerts.rulerun import run_rules
 from edgewatch.alerts.silences import SilenceError, SilenceNotFoundError, expire_silence, upsert_silence
+from edgewatch.alerts.source_messages import SourcesPolled
+from edgewatch.alerts.sourcerun import run_sources
 from edgewatch.codec import decode, encode
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.sqlite_object import SqliteObject
@@ -122,6 +124,19 @@ class AlertCenter(SqliteObject):
         self._save(state, notifications, decisions)
         await self._after(state, now)
         return encode(RulesEvaluated(run.outcomes, len(run.alerts)))
+
+    async def feed_cursor(self) -> int:
+        return self._load().feeds.uptime_seq
+
+    async def apply_sources(self, payload: str) -> str:
+        polled = decode(SourcesPolled, str(payload))
+        setup, state, now = setup_of(self.env), self._load(), now_ms()
+        run = run_sources(state, setup, polled)
+        core.receive(state, run.alerts, setup, now)
+        decisions, notifications = core.flush(state, setup, now)
+        self._save(state, notifications, decisions)
+        await self._after(state, now)
+        return encode(run.applied)
 
     async def acknowledge(self, payload: str) -> str:
         r = decode(AckRequest, str(payload))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import alert_api
 import am_api
 import rules_job
+import sources_job
 from alert_center import AlertCenter
 from edgewatch_cf.app import BindingSpec, WorkerApp
 from edgewatch_cf.entrypoint import AppEntrypoint
@@ -21,8 +22,9 @@ app = WorkerApp(
         BindingSpec("OUTBOX", "durable_object", "health"),
         BindingSpec("LOGS", "service", "logs"),
         BindingSpec("MONITORING", "service", "monitoring"),
+        BindingSpec("SECURITY", "service", "security"),
     ],
-    include=(alert_api.routes, am_api.routes, rules_job.routes),
+    include=(alert_api.routes, am_api.routes, rules_job.routes, sources_job.routes),
 )
 
 

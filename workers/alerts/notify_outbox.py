@@ -36,6 +36,7 @@ from edgewatch.alerts.outbox import (
     on_answer,
 )
 from edgewatch.alerts.receivers import MissingSecret, secret_refs
+from edgewatch.alerts.sources import DeadLetter
 from edgewatch.codec import decode, encode
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.sqlite_object import SqliteObject
@@ -43,6 +44,7 @@ from edgewatch_cf.sqlite_object import SqliteObject
 SEND_TIMEOUT_MS = 10_000
 BATCH = 20
 KEEP_ATTEMPTS = 5_000
+DEAD_KEEP_MS = 7 * 86_400_000
 POLICY = RetryPolicy()
 _EMPTY = OutboundRequest("POST", "", {}, b"")
 
@@ -83,6 +85,9 @@ class Outbox(SqliteObject):
         "CREATE INDEX IF NOT EXISTS items_pending ON items(state, next_attempt_ms)",
         "CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS pacing (id INTEGER PRIMARY KEY CHECK (id = 0), body TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS dead (id TEXT PRIMARY KEY, receiver TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+        " error TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS dead_at ON dead(at_ms)",
     )
 
     async def enqueue(self, payload: str) -> str:
@@ -162,7 +167,23 @@ class Outbox(SqliteObject):
             item.state.value, item.attempts, item.next_attempt_ms, item.last_status, item.last_error, item.id,
         )  # fmt: skip
         self.sql.exec("INSERT INTO attempts (body) VALUES (?)", encode(record))
+        if item.state is ItemState.DEAD:
+            self.sql.exec(
+                "INSERT OR REPLACE INTO dead (id, receiver, at_ms, error) VALUES (?, ?, ?, ?)",
+                item.id, item.receiver, record.at_ms, item.last_error,
+            )  # fmt: skip
+            self.sql.exec("DELETE FROM dead WHERE at_ms < ?", record.at_ms - DEAD_KEEP_MS)
         self.sql.exec("DELETE FROM attempts WHERE seq <= (SELECT max(seq) FROM attempts) - ?", KEEP_ATTEMPTS)
+
+    async def dead_letters(self, since_ms: int) -> str:
+        """Per receiver, the notifications dead-lettered since ``since_ms``: an encoded list of DeadLetter."""
+        rows = self.rows(
+            "SELECT receiver, count(*) AS n, min(at_ms) AS first, max(at_ms) AS last,"
+            " (SELECT error FROM dead d2 WHERE d2.receiver = dead.receiver ORDER BY at_ms DESC LIMIT 1) AS error"
+            " FROM dead WHERE at_ms >= ? GROUP BY receiver ORDER BY receiver",
+            int(since_ms),
+        )
+        return encode([DeadLetter(r.receiver, int(r.n), int(r.first), int(r.last), str(r.error or "")) for r in rows])
 
     async def attempts(self, limit: int) -> str:
         rows = self.rows("SELECT body FROM attempts ORDER BY seq DESC LIMIT ?", int(limit))

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from edgewatch.codec import decode
+from edgewatch.faults import next_streaks, streaks_from_json
 from edgewatch.schedule import DispatchReport, JobAnswer, JobRef, UnknownJob, cron_slug, dispatch
 from edgewatch.services import service
 
@@ -43,7 +44,14 @@ async def fan_out(app: WorkerApp, env: Any, cron: str, scheduled_ms: int) -> Dis
         app.console.log(level, "cron_job", cron=report.cron, **outcome.to_json())
     kv = KVPort(env.KV)
     slug = cron_slug(report.cron)
-    record = json.dumps({**report.to_json(), "finished_ms": now_ms()}, default=str)
+    previous = await kv.get(f"cron:last:{slug}")
+    prior = streaks_from_json(json.loads(previous).get("streaks")) if previous else {}
+    ran = [(o.job, o.status.value == "ok", o.detail) for o in report.outcomes]
+    streaks = next_streaks(prior, ran, scheduled_ms)
+    record = json.dumps(
+        {**report.to_json(), "finished_ms": now_ms(), "streaks": {job: s.to_json() for job, s in streaks.items()}},
+        default=str,
+    )
     await kv.put(f"cron:last:{slug}", record)
     await kv.put(f"cron:run:{slug}:{scheduled_ms:015d}", record, ttl_s=RUN_TTL_S)
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import alert_counts
 import log_buffer_api
+import log_faults
 import log_ingest
 import log_reads
 import retention_job
@@ -26,3 +27,7 @@ class Default(AppEntrypoint):
     async def minute_counts(self, from_ms: int, to_ms: int) -> str:
         """Per service, minute and level: the counts the alerts Worker's rules read."""
         return await alert_counts.minute_counts(self.env, int(from_ms), int(to_ms))
+
+    async def stack_faults(self, now_ms: int) -> str:
+        """The log pipeline's faults for alerting: an encoded list of edgewatch.faults.StackFault."""
+        return await log_faults.stack_faults(self.env, int(now_ms))

@@ -173,9 +173,12 @@ class LogBuffer(SqliteObject):
             failures = int(self._stat("flush_failures", "0")) + 1
             self._set_stat("flush_failures", failures)
             self._set_stat("last_flush_error", encode(FlushError(now, error)))
+            if not int(self._stat("failing_since", "0")):
+                self._set_stat("failing_since", now)
             self.console.error("flush_failed", shard=shard, reason=reason, error=error, failures=failures)
         else:
             self._set_stat("last_flush_ok", now)
+            self._set_stat("failing_since", 0)
         self.console.info("flush", shard=shard, reason=reason, objects=len(written), ok=error is None)
         return FlushReport(error is None, written, error, shard)
 
@@ -293,5 +296,6 @@ class LogBuffer(SqliteObject):
             flush_failures=int(self._stat("flush_failures", "0")),
             last_flush_ok=int(self._stat("last_flush_ok", "0")) or None,
             last_flush_error=decode(FlushError, last_error) if last_error else None,
+            failing_since_ms=int(self._stat("failing_since", "0")) or None,
         )
         return encode(stats)

@@ -15,6 +15,7 @@ from typing import Any
 from edgewatch.codec import decode, encode
 from edgewatch.uptime import (
     DAY_MS,
+    AlertFeed,
     Candidate,
     ChangeView,
     CheckSpec,
@@ -28,6 +29,7 @@ from edgewatch.uptime import (
     MonitorKind,
     MonitorPut,
     MonitorRecord,
+    MonitorRef,
     MonitorView,
     OpenIncident,
     PingOutcome,
@@ -366,6 +368,19 @@ class CheckRunner(SqliteObject):
                 for r in rows
             ]
         )
+
+    async def alert_feed(self, since_seq: int, limit: int, now_ms: int) -> str:
+        """An encoded AlertFeed: the changes after ``since_seq``, the monitors, those in maintenance."""
+        changes = decode(list[ChangeView], await self.changes(int(since_seq), int(limit)))
+        windows = self._maintenance()
+        monitors = [
+            MonitorRef(r.id, MonitorKind(r.kind), getattr(_spec(r), "name", None) or r.id)
+            for r in self.rows(f"SELECT {MONITOR_COLUMNS} FROM monitors ORDER BY id")
+        ]
+        oldest = self.first("SELECT min(seq) AS seq FROM changes")
+        in_window = tuple(m.id for m in monitors if in_maintenance(windows, m.id, int(now_ms)))
+        seq = None if oldest is None or oldest.seq is None else int(oldest.seq)
+        return encode(AlertFeed(tuple(changes), tuple(monitors), in_window, seq, int(now_ms)))
 
     async def status(self, now_ms: int) -> str:
         components = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import alert_feeds
 import alert_series
 import checks_api
 import metrics_api
@@ -37,6 +38,14 @@ class Default(AppEntrypoint):
     async def metric_aggregates(self, query: str) -> str:
         """One alert rule query's values per label set (an encoded MetricQuery in)."""
         return await alert_series.metric_aggregates(self.env, str(query))
+
+    async def uptime_feed(self, since_seq: int, limit: int, now_ms: int) -> str:
+        """Alerting's uptime feed: an encoded edgewatch.uptime.AlertFeed."""
+        return await alert_feeds.uptime_feed(self.env, int(since_seq), int(limit), int(now_ms))
+
+    async def stack_faults(self) -> str:
+        """The cron jobs failing in a row: an encoded list of edgewatch.faults.StackFault."""
+        return await alert_feeds.stack_faults(self.env)
 
     async def scheduled(self, controller, env=None, ctx=None):
         await fan_out(app, self.env, str(controller.cron), int(controller.scheduledTime))

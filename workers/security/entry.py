@@ -5,6 +5,7 @@ HTTP parsing); other callers use POST /security/check and /security/report."""
 
 from __future__ import annotations
 
+import alert_feed
 import blocklist_api
 import check_api
 import events_api
@@ -46,3 +47,7 @@ class Default(AppEntrypoint):
     async def report(self, payload):
         """RPC: the report body (the check body and the answer's ``status``) as a JSON string."""
         return await check_api.report_rpc(self.env, payload)
+
+    async def alert_feed(self, since_ms, now_ms):
+        """RPC for alerting: an encoded SecurityFeed (anomalies since ``since_ms``, automatic blocks)."""
+        return await alert_feed.alert_feed(self.env, int(since_ms), int(now_ms))

@@ -26,9 +26,9 @@ from .receivers import for_receiver
 from .rulestate import RuleState
 from .setup import AlertingSetup
 from .silences import Silence, SilenceState, maintenance_silences, silenced_by
+from .sources import FeedState
 
 RESOLVED_KEEP_MS = 15 * 60_000  # a resolved alert stays visible in GET /alerts this long
-Window = tuple[str, int, int]  # an uptime maintenance window: (check id, start, end)
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ class CenterState:
     acks: AckBook = field(default_factory=AckBook)
     silences: dict[str, Silence] = field(default_factory=dict)
     rules: dict[str, RuleState] = field(default_factory=dict)
-    maintenance: tuple[Window, ...] = ()
+    feeds: FeedState = field(default_factory=FeedState)
 
-    PARTS = ("alerts", "groups", "nflog", "acks", "silences", "rules")
+    PARTS = ("alerts", "groups", "nflog", "acks", "silences", "rules", "feeds")
 
     def part_json(self, name: str) -> Any:
         if name == "alerts":
@@ -79,10 +79,11 @@ class CenterState:
             AckBook.from_json(parts.get("acks") or {}),
             {s.id: s for s in silences},
             {r.rule: r for r in rules},
+            FeedState.from_json(parts.get("feeds") or {}),
         )
 
     def all_silences(self, now_ms: int) -> list[Silence]:
-        return [*self.silences.values(), *maintenance_silences(self.maintenance, now_ms)]
+        return [*self.silences.values(), *maintenance_silences(self.feeds.maintenance, now_ms)]
 
 
 def merge_alert(current: Alert | None, incoming: Alert, now_ms: int) -> Alert:
@@ -102,7 +103,7 @@ def receive(state: CenterState, alerts: Iterable[Alert], setup: AlertingSetup, n
     for incoming in alerts:
         merged = merge_alert(state.alerts.get(incoming.fingerprint), incoming, now_ms)
         state.alerts[merged.fingerprint] = merged
-        state.groups.insert(merged, setup.route.match(merged.labels), now_ms)
+        state.groups.insert(merged, setup.targets(merged.labels), now_ms)
         fingerprints.append(merged.fingerprint)
     return fingerprints
 

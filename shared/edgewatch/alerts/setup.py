@@ -11,14 +11,16 @@ API) without a matching route go to that root receiver.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..config import AlertingConfig
+from ..config import AlertingConfig, AlertSources
 from .inhibit import DEFAULT_INHIBIT_RULES, InhibitRule, inhibit_rules_from_config
+from .model import LabelSet
 from .receivers import Receiver, ReceiverConfigError, receivers_from_channels, receivers_from_dicts
-from .routes import Route, build_route_tree, routes_from_rule_channels
+from .routes import Route, RouteConfigError, RouteOptions, build_route_tree, routes_from_rule_channels
 from .ruleconfig import CompiledRule, compile_rules
+from .sources import DEAD_LETTERED, ORIGIN, Origin
 
 NULL_RECEIVER = "null"
 DEFAULT_GROUP_BY = ("alertname", "service")
@@ -32,9 +34,31 @@ class AlertingSetup:
     inhibit_rules: tuple[InhibitRule, ...]
     resolve_timeout_ms: int
     external_url: str
+    sources: AlertSources = field(default_factory=AlertSources)
 
     def receiver(self, name: str) -> Receiver | None:
         return self.receivers.get(name)
+
+    def targets(self, labels: LabelSet) -> list[RouteOptions]:
+        """Where an alert goes: the route tree, except that the stack's own alerts go to
+        ``sources.stackReceiver`` when set, and a dead-letter alert never to the receiver it is about
+        (then to the stack receiver, the root's, or any other receiver, in that order)."""
+        values = dict(labels)
+        stack = self.sources.stack_receiver
+        if values.get(ORIGIN) == Origin.STACK.value and stack is not None:
+            found = [replace(self.route.options, receiver=stack, route_key="{}/stack", route_id="{}/stack")]
+        else:
+            found = self.route.match(labels)
+        avoid = values.get("receiver") if values.get("alertname") == DEAD_LETTERED else None
+        if avoid is None:
+            return found
+        kept = [t for t in found if t.receiver != avoid]
+        if kept:
+            return kept
+        for name in (stack, self.route.options.receiver, *self.receivers):
+            if name is not None and name != avoid:
+                return [replace(self.route.options, receiver=name, route_key="{}/fallback", route_id="{}/fallback")]
+        return []
 
 
 def _receivers(config: AlertingConfig) -> dict[str, Receiver]:
@@ -61,7 +85,12 @@ def alerting_setup(config: AlertingConfig) -> AlertingSetup:
     tree = routes_from_rule_channels(channels, _root(config, receivers))
     route = build_route_tree(tree, receivers={*receivers, NULL_RECEIVER})
     inhibit = DEFAULT_INHIBIT_RULES if config.inhibit_rules is None else inhibit_rules_from_config(config.inhibit_rules)
-    return AlertingSetup(rules, route, receivers, inhibit, config.resolve_timeout_ms, config.external_url)
+    stack = config.sources.stack_receiver
+    if stack is not None and stack not in receivers:
+        raise RouteConfigError("sources.stackReceiver", f"{stack!r} is not a configured receiver")
+    return AlertingSetup(
+        rules, route, receivers, inhibit, config.resolve_timeout_ms, config.external_url, config.sources
+    )
 
 
 def validate_alerting(config: AlertingConfig) -> None:

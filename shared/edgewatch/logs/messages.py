@@ -90,3 +90,4 @@ class ShardStats:
     flush_failures: int
     last_flush_ok: int | None
     last_flush_error: FlushError | None
+    failing_since_ms: int | None = None  # the first failed flush since the last good one

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from .blocklist import AddOutcome, AutoBlockPolicy, BlockEntry, BlockSource
+from .events import SecurityEvent
 from .findings import ThreatClass
 from .ratelimit import Decision
 from .threats import Action, ThreatVerdict
@@ -155,3 +156,13 @@ class BlockRemoved:
 
     removed: BlockEntry | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityFeed:
+    """What alerting polls each minute: the anomalies (rate spikes, credential stuffing) recorded
+    since a time, newest first and bounded, and the automatic blocks in force."""
+
+    anomalies: tuple[SecurityEvent, ...]
+    auto_blocks: tuple[BlockEntry, ...]
+    now_ms: int

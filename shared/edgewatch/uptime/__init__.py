@@ -13,6 +13,7 @@ from .heartbeats import HeartbeatSpec, heartbeat_from_json, judge_heartbeat
 from .history import DAY_MS, HOUR_MS, HourBucket, UptimeReport, bucket_samples, hour_of, latency_series
 from .maintenance import RecurringWindow, ScheduledMaintenance, in_maintenance, maintenance_from_json
 from .messages import (
+    AlertFeed,
     ChangeView,
     ConfigMonitors,
     DueChecks,
@@ -20,6 +21,7 @@ from .messages import (
     MonitorDetail,
     MonitorKind,
     MonitorPut,
+    MonitorRef,
     MonitorView,
     PingOutcome,
     ProbeOutcome,
@@ -50,6 +52,7 @@ from .writes import (
 __all__ = [
     "DAY_MS",
     "HOUR_MS",
+    "AlertFeed",
     "Candidate",
     "ChangeView",
     "CheckSpec",
@@ -65,6 +68,7 @@ __all__ = [
     "MonitorKind",
     "MonitorPut",
     "MonitorRecord",
+    "MonitorRef",
     "MonitorView",
     "OpenIncident",
     "PingOutcome",

@@ -217,3 +217,23 @@ class ChangeView:
             TransitionReason(data["reason"]),
             str(data["detail"]),
         )
+
+
+@dataclass(frozen=True)
+class MonitorRef:
+    id: str
+    kind: MonitorKind
+    name: str
+
+
+@dataclass(frozen=True)
+class AlertFeed:
+    """What alerting polls each minute: the state changes after a sequence number (in order), every
+    monitor that exists (so alerts of deleted monitors resolve), the monitors in a maintenance window
+    now, and the oldest sequence number still stored (a cursor below it has missed changes)."""
+
+    changes: tuple[ChangeView, ...]
+    monitors: tuple[MonitorRef, ...]
+    in_maintenance: tuple[str, ...]
+    oldest_seq: int | None
+    now_ms: int
