@@ -63,16 +63,17 @@ async def _faults(env: Any, reporter: str, call: Any, errors: list[str]) -> Repo
 @routes.job("watch_sources")
 async def watch_sources(env: Any, scheduled_ms: int) -> dict[str, Any]:
     now = now_ms()
+    as_of = max(now, int(scheduled_ms))
     uptime, errors = await _uptime(env, now)
     security, logs, monitoring, letters = await asyncio.gather(
         _ask("pitchey-security alert_feed", env.SECURITY.alert_feed(now - ANOMALY_HOLD_MS, now), SecurityFeed, errors),
-        _faults(env, "logs", env.LOGS.stack_faults(now), errors),
+        _faults(env, "logs", env.LOGS.stack_faults(as_of), errors),
         _faults(env, "monitoring", env.MONITORING.stack_faults(), errors),
         _ask("outbox dead_letters", outbox(env).dead_letters(now - DEAD_LETTER_HOLD_MS), list[DeadLetter], errors),
     )
     polled = SourcesPolled(
         now, security=security, faults=(logs, monitoring), dead_letters=None if letters is None else tuple(letters),
-        errors=tuple(errors),
+        errors=tuple(errors), as_of_ms=as_of,
     )  # fmt: skip
     answer = decode(SourcesApplied, str(await center(env).apply_sources(encode(polled))))
     result = {

@@ -51,7 +51,9 @@ class Inhibition:
 DEFAULT_INHIBIT_RULES = (
     InhibitRule(
         (Matcher("severity", MatchOp.EQUAL, "critical"),),
-        (Matcher("severity", MatchOp.EQUAL, "warning"),),
+        # only alerts that name a service: Alertmanager's `equal` also holds between two alerts that both
+        # lack the label, which would let any critical (a monitor down) mute every service-less warning
+        (Matcher("severity", MatchOp.EQUAL, "warning"), Matcher("service", MatchOp.REGEX, ".+")),
         ("service",),
     ),
 )

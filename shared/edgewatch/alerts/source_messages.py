@@ -33,6 +33,7 @@ class SourcesPolled:
     faults: tuple[ReporterFaults, ...] = ()
     dead_letters: tuple[DeadLetter, ...] | None = None
     errors: tuple[str, ...] = ()
+    as_of_ms: int = 0  # the cron's scheduled time: durations (a flush failing 15 min) are judged at it
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def _stack(state: CenterState, polled: SourcesPolled) -> list[Alert]:
     for answer in polled.faults:
         if answer.faults is None:
             continue  # the reporter could not be asked: its alerts stay as they are
-        found = fault_alerts(answer.faults, answer.reporter, polled.now_ms)
+        found = fault_alerts(answer.faults, answer.reporter, polled.now_ms, polled.as_of_ms)
         selector = {ORIGIN: Origin.STACK.value, "reporter": answer.reporter}
         out += [*found, *reconcile(state.alerts.values(), selector, found, polled.now_ms)]
     if polled.dead_letters is not None:

@@ -82,7 +82,7 @@ def _alert(labels: Mapping[str, str], summary: str, description: str, *, start: 
 # -- uptime ---------------------------------------------------------------------------------------
 
 
-def _monitor_alert(change: ChangeView, ref: MonitorRef | None, state: State) -> Alert:
+def _monitor_alert(change: ChangeView, ref: MonitorRef | None, state: State, now_ms: int) -> Alert:
     heartbeat = ref is not None and ref.kind is MonitorKind.HEARTBEAT
     name = ref.name if ref is not None else change.check_id
     if state is State.DOWN:
@@ -99,9 +99,9 @@ def _monitor_alert(change: ChangeView, ref: MonitorRef | None, state: State) -> 
         "monitor": name,
         "kind": (ref.kind.value if ref is not None else "http"),
     }
-    firing = change.state is state
-    end = None if firing else change.ts
-    return _alert(labels, summary, change.detail or change.reason.value, start=change.ts, end=end, at=change.ts)
+    at = min(change.ts, now_ms)  # a change judged at a cron's scheduled time is not in the future
+    end = None if change.state is state else at
+    return _alert(labels, summary, change.detail or change.reason.value, start=at, end=end, at=change.ts)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def uptime_step(feed: AlertFeed, cursor: int) -> UptimeStep:
         ref = refs.get(change.check_id)
         for state in (State.DOWN, State.DEGRADED):
             if state in (change.previous, change.state):
-                alerts.append(_monitor_alert(change, ref, state))
+                alerts.append(_monitor_alert(change, ref, state, feed.now_ms))
     new_cursor = fresh[-1].seq if fresh else cursor
     return UptimeStep(tuple(alerts), len(fresh), new_cursor, missed)
 
@@ -179,15 +179,15 @@ def security_alerts(feed: messages.SecurityFeed) -> list[Alert]:
 # -- the stack itself -----------------------------------------------------------------------------
 
 
-def _fault_alert(fault: StackFault, reporter: str, now_ms: int) -> Alert | None:
+def _fault_alert(fault: StackFault, reporter: str, now_ms: int, as_of_ms: int) -> Alert | None:
     if fault.kind is FaultKind.CRON_JOB_FAILING:
         if fault.count < CRON_FAILURES:
             return None
         names = ("CronJobFailing", "job", f"cron job {fault.subject} failed {fault.count} runs in a row")
     elif fault.kind is FaultKind.LOG_FLUSH_FAILING:
-        if now_ms - fault.since_ms < FLUSH_FAILING_MS:
+        if as_of_ms - fault.since_ms < FLUSH_FAILING_MS:
             return None
-        minutes = (now_ms - fault.since_ms) // 60_000
+        minutes = (as_of_ms - fault.since_ms) // 60_000
         names = ("LogFlushFailing", "shard", f"log {fault.subject} has failed to flush to R2 for {minutes} min")
     else:
         names = ("RetentionViolation", "subject", f"retention of the {fault.subject} is not being kept")
@@ -199,11 +199,15 @@ def _fault_alert(fault: StackFault, reporter: str, now_ms: int) -> Alert | None:
         "reporter": reporter,
         label: fault.subject,
     }
-    return _alert(labels, summary, fault.detail, start=fault.since_ms, end=None, at=now_ms)
+    return _alert(labels, summary, fault.detail, start=min(fault.since_ms, now_ms), end=None, at=now_ms)
 
 
-def fault_alerts(faults: Iterable[StackFault], reporter: str, now_ms: int) -> list[Alert]:
-    return [a for f in faults if (a := _fault_alert(f, reporter, now_ms)) is not None]
+def fault_alerts(
+    faults: Iterable[StackFault], reporter: str, now_ms: int, as_of_ms: int | None = None
+) -> list[Alert]:
+    """``as_of_ms`` (the cron's scheduled time, when later than ``now_ms``) judges the durations."""
+    as_of = now_ms if as_of_ms is None else max(now_ms, as_of_ms)
+    return [a for f in faults if (a := _fault_alert(f, reporter, now_ms, as_of)) is not None]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,11 @@ CASES = [
     ([CRIT_API_RESOLVED, WARN_API], {}),
     # No source at all.
     ([WARN_API, WARN_WEB], {}),
+    # Alerts without a service (a monitor down, an automatic block) do not mute each other.
+    (
+        [alert(alertname="MonitorDown", severity="critical"), alert(alertname="SecurityAutoBlock", severity="warning")],
+        {},
+    ),
 ]
 
 

@@ -49,7 +49,7 @@ def change(seq: int, check: str, previous: State, state: State, at: int = T) -> 
 MONITORS = (MonitorRef("api", MonitorKind.HTTP, "API"), MonitorRef("nightly", MonitorKind.HEARTBEAT, "Nightly job"))
 
 
-def feed(*changes: ChangeView, oldest: int | None = 1, maintenance: tuple[str, ...] = (), now: int = T) -> AlertFeed:
+def feed(*changes: ChangeView, oldest: int | None = 1, maintenance: tuple[str, ...] = (), now: int = T + 3_600_000) -> AlertFeed:
     return AlertFeed(changes, MONITORS, maintenance, oldest, now)
 
 
@@ -72,6 +72,11 @@ def test_a_monitor_going_down_fires_and_coming_up_resolves() -> None:
         "monitor": "API", "kind": "http",
     }  # fmt: skip
     assert (step.cursor, step.applied, step.missed) == (2, 2, 0)
+
+
+def test_a_change_judged_at_a_later_scheduled_time_does_not_start_or_end_in_the_future() -> None:
+    late = uptime_step(feed(change(1, "api", State.UP, State.DOWN, at=T + MIN), now=T), 0).alerts[0]
+    assert (late.starts_at_ms, late.updated_at_ms) == (T, T + MIN + 1)
 
 
 def test_a_heartbeat_going_down_is_a_missed_heartbeat() -> None:
@@ -113,7 +118,7 @@ def test_run_sources_advances_the_cursor_and_resolves_deleted_monitors() -> None
 
 def test_maintenance_mutes_the_monitor_alert_until_the_next_poll() -> None:
     s, state = setup(), CenterState()
-    run = run_sources(state, s, SourcesPolled(T, feed(change(1, "api", State.UP, State.DOWN), maintenance=("api",))))
+    run = run_sources(state, s, SourcesPolled(T, feed(change(1, "api", State.UP, State.DOWN), maintenance=("api",), now=T)))
     receive(state, run.alerts, s, T)
     decisions, notes = flush(state, s, T + 1_000)
     assert notes == [] and [d.reason for d in decisions] == [NotifyReason.DO_NOT_NOTIFY]
