@@ -341,16 +341,8 @@ def test_amtool_queries_alerts_and_adds_lists_and_expires_a_silence(
         (loud["fingerprint"], loud["labels"], "active")
     ]
 
-    silence_id = amtool(
-        binaries,
-        alerts_stack,
-        "silence",
-        "add",
-        "alertname=AmtoolMuted",
-        "--comment=peer test",
-        "--author=e2e",
-        "--duration=10m",
-    ).strip()
+    add = ("silence", "add", "alertname=AmtoolMuted", "--comment=peer test", "--author=e2e", "--duration=10m")
+    silence_id = amtool(binaries, alerts_stack, *add).strip()
     assert str(uuid.UUID(silence_id)) == silence_id, silence_id
     status, listed = alerts_stack.request("GET", "/alerts/silences")
     assert status == 200, listed
