@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from alert_api import _now
 from alert_body import json_body, read
@@ -14,6 +17,13 @@ from edgewatch.alerts.amapi import (
     parse_postable_silence,
     silence_created,
     status,
+)
+from edgewatch.alerts.amquery import (
+    filter_alerts,
+    filter_groups,
+    filter_silences,
+    parse_alert_query,
+    parse_silence_query,
 )
 from edgewatch.alerts.messages import ChangeOutcome, IncomingAlerts, SilenceAnswer, SilenceRequest
 from edgewatch.codec import decode, encode
@@ -27,6 +37,7 @@ V2 = "/alerts/api/v2"
 MAX_ALERTS_BODY = 5_000_000
 STARTED_MS = now_ms()
 routes = Routes()
+T = TypeVar("T")
 
 
 @routes.route("POST", f"{V2}/alerts")
@@ -50,19 +61,28 @@ async def _v2(req: Incoming, name: str) -> Reply:
     return Reply(json.loads(str(await center(req.env).view(name, _now(req)))))
 
 
+def _query(req: Incoming, parser: Callable[[list[tuple[str, str]]], T]) -> T:
+    """The reader's query, parsed from every pair (``filter`` repeats), after the token check."""
+    require_reader(req.env, req.header("authorization"))
+    return read(parser, parse_qsl(urlsplit(str(req.request.url)).query, keep_blank_values=True))
+
+
 @routes.route("GET", f"{V2}/alerts")
 async def get_alerts(req: Incoming) -> Reply:
-    return await _v2(req, "v2_alerts")
+    query = _query(req, parse_alert_query)
+    return Reply(filter_alerts((await _v2(req, "v2_alerts")).body, query))
 
 
 @routes.route("GET", f"{V2}/alerts/groups")
 async def get_groups(req: Incoming) -> Reply:
-    return await _v2(req, "v2_groups")
+    query = _query(req, parse_alert_query)
+    return Reply(filter_groups((await _v2(req, "v2_groups")).body, query))
 
 
 @routes.route("GET", f"{V2}/silences")
 async def get_silences(req: Incoming) -> Reply:
-    return await _v2(req, "v2_silences")
+    matchers = _query(req, parse_silence_query)
+    return Reply(filter_silences((await _v2(req, "v2_silences")).body, matchers))
 
 
 @routes.route("GET", f"{V2}/silence/{{id}}")

@@ -42,9 +42,49 @@ def group_id(key: str, receiver: str) -> str:
     return hashlib.sha256(f"{key}\n{receiver}".encode()).hexdigest()[:16]
 
 
-def notification_order(alert: Alert) -> tuple[str, str, LabelSet]:
-    """Alertmanager's AlertSlice order: by the job label, then instance, then the label set."""
-    return (alert.label("job"), alert.label("instance"), alert.labels)
+class _Descending:
+    """A label name that sorts the other way round (see ``notification_order``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and self.name == other.name
+
+    def __lt__(self, other: _Descending) -> bool:
+        return self.name > other.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+OrderKey = tuple[tuple[int, str], tuple[int, str], int, tuple[tuple[_Descending, str], ...]]
+
+
+def _present(labels: LabelSet, name: str) -> tuple[int, str]:
+    for key, value in labels:
+        if key == name:
+            return (0, value)
+    return (1, "")
+
+
+def notification_order(alert: Alert) -> OrderKey:
+    """The sort key of Alertmanager's ``AlertSlice.Less``: by the job label, then instance (an
+    alert that has the label before one that lacks it), then Prometheus's ``LabelSet.Before``:
+    fewer labels first; else, walking the sorted union of both sets' names, the first name one set
+    lacks puts that set first, and otherwise the first differing value decides. For two sorted
+    label sets of one length, that walk is decided where their pairs first differ: by the value
+    (smaller first) when the names agree, else the set with the greater name comes first (the
+    other's smaller name is the one it lacks), hence the names compared descending."""
+    pairs = alert.labels
+    return (
+        _present(pairs, "job"),
+        _present(pairs, "instance"),
+        len(pairs),
+        tuple((_Descending(name), value) for name, value in pairs),
+    )
 
 
 @dataclass(frozen=True)

@@ -61,9 +61,10 @@ def groups_view(state: CenterState, now_ms: int) -> dict[str, Any]:
 
 
 def v2_alerts(state: CenterState, setup: AlertingSetup, now_ms: int) -> list[dict[str, Any]]:
+    """``GET /api/v2/alerts``: the unresolved alerts by fingerprint, Alertmanager's order."""
     found = marks(state, setup, now_ms)
     live = [a for a in state.alerts.values() if not a.resolved(now_ms)]
-    return [gettable_alert(a, found[a.fingerprint]) for a in sorted(live, key=notification_order)]
+    return [gettable_alert(a, found[a.fingerprint]) for a in sorted(live, key=lambda a: a.fingerprint)]
 
 
 def v2_groups(state: CenterState, setup: AlertingSetup, now_ms: int) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 The body is what Alertmanager's ``json.Encoder`` writes: fields in its struct order, map keys
 sorted, ``<``, ``>``, ``&``, U+2028 and U+2029 escaped as ``\\u003c`` and so on, non-ASCII left as
 UTF-8, and a trailing newline. As in Alertmanager, a firing alert's ``endsAt`` is the zero time
-``0001-01-01T00:00:00Z``, the receiver name is regexp-quoted, and ``commonLabels`` and
-``commonAnnotations`` are computed over the alerts actually sent (after ``max_alerts``).
+``0001-01-01T00:00:00Z``, firing and resolved alerts are sorted together, the receiver name is
+regexp-quoted, and ``commonLabels`` and ``commonAnnotations`` are computed over the alerts
+actually sent (after ``max_alerts``).
 
 Signing (https://www.standardwebhooks.com/): ``webhook-id`` (stable across retries of one
 message), ``webhook-timestamp`` (Unix seconds) and ``webhook-signature: v1,<base64>``, the
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from .groups import notification_order
 from .model import Alert, Notification
 from .outbox import OutboundRequest, header_value, item_id
 from .receivers import WebhookSettings
@@ -79,7 +81,10 @@ def _alert(alert: Alert, firing: bool) -> dict[str, Any]:
 
 
 def payload(notification: Notification, max_alerts: int = 0) -> dict[str, Any]:
+    """Firing and resolved alerts in one list in Alertmanager's notification order (its
+    aggregation group sorts them all together), then cut to ``max_alerts``."""
     alerts = [(a, True) for a in notification.firing] + [(a, False) for a in notification.resolved]
+    alerts.sort(key=lambda item: notification_order(item[0]))
     truncated = 0
     if max_alerts and len(alerts) > max_alerts:
         alerts, truncated = alerts[:max_alerts], len(alerts) - max_alerts

@@ -164,3 +164,18 @@ def test_signing_round_trips_and_any_flipped_byte_fails(body: bytes, key: bytes,
     if body:
         flipped = bytes([body[0] ^ 1]) + body[1:]
         assert not verify(headers, flipped, secret, ts * 1000).ok
+
+
+def test_firing_and_resolved_alerts_are_in_one_notification_order() -> None:
+    # Alertmanager sorts a group's alerts together before the webhook sees them, so a resolved alert
+    # that sorts first comes first (as Alertmanager 0.25 sent in the side-by-side e2e test).
+    firing = (alert("B", service="db2"), alert("C", service="api"))
+    resolved = (alert("A", service="db1", ends_at_ms=T0 + 1000),)
+    doc = payload(notification(firing, resolved))
+    assert [(a["labels"]["alertname"], a["status"]) for a in doc["alerts"]] == [
+        ("A", "resolved"),
+        ("B", "firing"),
+        ("C", "firing"),
+    ]
+    # max_alerts cuts that list, as Alertmanager's does
+    assert [a["labels"]["alertname"] for a in payload(notification(firing, resolved), max_alerts=1)["alerts"]] == ["A"]
