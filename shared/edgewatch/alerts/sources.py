@@ -202,9 +202,7 @@ def _fault_alert(fault: StackFault, reporter: str, now_ms: int, as_of_ms: int) -
     return _alert(labels, summary, fault.detail, start=min(fault.since_ms, now_ms), end=None, at=now_ms)
 
 
-def fault_alerts(
-    faults: Iterable[StackFault], reporter: str, now_ms: int, as_of_ms: int | None = None
-) -> list[Alert]:
+def fault_alerts(faults: Iterable[StackFault], reporter: str, now_ms: int, as_of_ms: int | None = None) -> list[Alert]:
     """``as_of_ms`` (the cron's scheduled time, when later than ``now_ms``) judges the durations."""
     as_of = now_ms if as_of_ms is None else max(now_ms, as_of_ms)
     return [a for f in faults if (a := _fault_alert(f, reporter, now_ms, as_of)) is not None]

@@ -49,7 +49,9 @@ def change(seq: int, check: str, previous: State, state: State, at: int = T) -> 
 MONITORS = (MonitorRef("api", MonitorKind.HTTP, "API"), MonitorRef("nightly", MonitorKind.HEARTBEAT, "Nightly job"))
 
 
-def feed(*changes: ChangeView, oldest: int | None = 1, maintenance: tuple[str, ...] = (), now: int = T + 3_600_000) -> AlertFeed:
+def feed(
+    *changes: ChangeView, oldest: int | None = 1, maintenance: tuple[str, ...] = (), now: int = T + 3_600_000
+) -> AlertFeed:
     return AlertFeed(changes, MONITORS, maintenance, oldest, now)
 
 
@@ -118,7 +120,8 @@ def test_run_sources_advances_the_cursor_and_resolves_deleted_monitors() -> None
 
 def test_maintenance_mutes_the_monitor_alert_until_the_next_poll() -> None:
     s, state = setup(), CenterState()
-    run = run_sources(state, s, SourcesPolled(T, feed(change(1, "api", State.UP, State.DOWN), maintenance=("api",), now=T)))
+    polled = SourcesPolled(T, feed(change(1, "api", State.UP, State.DOWN), maintenance=("api",), now=T))
+    run = run_sources(state, s, polled)
     receive(state, run.alerts, s, T)
     decisions, notes = flush(state, s, T + 1_000)
     assert notes == [] and [d.reason for d in decisions] == [NotifyReason.DO_NOT_NOTIFY]
