@@ -21,6 +21,7 @@ SERVICE_TOKEN = "checkout-token-000001"
 READ_TOKEN = "test-read-token-000001"
 ALLOWED_ORIGIN = "https://pitchey.example"
 ADMIN_TOKEN = "test-admin-token-00001"
+OPERATOR_TOKEN = "test-operator-token-01"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -69,6 +70,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink, targets: 
             # The browser test's page is served by the targets server.
             "VITALS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},{targets.url}",
             "ADMIN_TOKENS": ADMIN_TOKEN,
+            "OPERATOR_TOKENS": OPERATOR_TOKEN,
             # Threats are monitored everywhere except /api/admin/*, which blocks.
             "SECURITY_CONFIG_JSON": json.dumps(
                 {"threats": {"routes": [{"endpoint": "/api/admin/*", "mode": "block"}]}}

@@ -1,5 +1,6 @@
 """The alerts API's token rules on the shared stack (tokens configured, as in production):
-triggers and v2 alert posts take an ingest token, reads a reader token, writes an admin token."""
+triggers and v2 alert posts take an ingest token, reads a reader token, writes (acknowledge, silence,
+test a receiver) an operator or an admin token."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import pytest
 
 from scripts.stack import Stack
-from tests.e2e.conftest import ADMIN_TOKEN, INGEST_TOKEN, READ_TOKEN
+from tests.e2e.conftest import ADMIN_TOKEN, INGEST_TOKEN, OPERATOR_TOKEN, READ_TOKEN
 
 JSON = {"content-type": "application/json"}
 BODY = {"type": "info", "title": "Auth check", "source": "svc-auth"}
@@ -34,13 +35,27 @@ def test_tokens_are_required(stack: Stack, method: str, path: str, body: object,
     assert status in (200, 202), answer
 
 
-def test_writes_need_an_admin_token(stack: Stack) -> None:
+def test_writes_need_an_operator_or_admin_token(stack: Stack) -> None:
     read = {**JSON, "authorization": f"Bearer {READ_TOKEN}"}
     assert stack.request("POST", "/alerts/receivers/slack/test", None, read)[0] == 401
     assert stack.request("POST", "/alerts/groups/0000000000000000/ack", {"by": "a"}, read)[0] == 401
-    admin = {**JSON, "authorization": f"Bearer {ADMIN_TOKEN}"}
-    status, answer = stack.request("POST", "/alerts/groups/0000000000000000/ack", {"by": "a"}, admin)
-    assert status == 404, answer
+    silence = {
+        "matchers": [{"name": "alertname", "value": "AuthSilence", "isRegex": False, "isEqual": True}],
+        "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2099-01-01T00:00:00Z", "createdBy": "op", "comment": "c",
+    }  # fmt: skip
+    assert stack.request("POST", "/alerts/api/v2/silences", silence, read)[0] == 401
+    for token in (ADMIN_TOKEN, OPERATOR_TOKEN):
+        writer = {**JSON, "authorization": f"Bearer {token}"}
+        status, answer = stack.request("POST", "/alerts/groups/0000000000000000/ack", {"by": "a"}, writer)
+        assert status == 404, answer  # allowed; no such group
+        status, answer = stack.request("POST", "/alerts/api/v2/silences", silence, writer)
+        assert status == 200, answer
+        status, answer = stack.request("DELETE", f"/alerts/api/v2/silence/{answer['silenceID']}", None, writer)
+        assert status == 200, answer
+    # an operator operates on alerts, and cannot change what is monitored
+    operator = {**JSON, "authorization": f"Bearer {OPERATOR_TOKEN}"}
+    status, answer = stack.request("POST", "/monitoring/checks", {"id": "op-x", "url": "https://x.example"}, operator)
+    assert status == 401, answer
 
 
 def test_the_rules_job_runs_on_the_every_minute_cron(stack: Stack) -> None:

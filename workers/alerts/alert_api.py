@@ -15,7 +15,7 @@ from edgewatch.errors import NotFound, Unprocessable
 from edgewatch.wire.params import int_param
 from edgewatch.wire.timestamps import parse_time
 from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import ingest_scope_for, require_admin, require_reader
+from edgewatch_cf.auth import ingest_scope_for, require_operator, require_reader
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, request_now_ms
 
 routes = Routes()
@@ -74,7 +74,7 @@ async def notifications(req: Incoming) -> Reply:
 
 @routes.route("POST", "/alerts/groups/{key}/ack")
 async def acknowledge(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
+    require_operator(req.env, req.header("authorization"))
     now = _now(req)
     body = await json_body(req, 16_000) if req.header("content-length") not in (None, "0") else {}
     if not isinstance(body, dict):
@@ -96,7 +96,7 @@ async def acknowledge(req: Incoming) -> Reply:
 
 @routes.route("POST", "/alerts/receivers/{name}/test")
 async def test_receiver(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
+    require_operator(req.env, req.header("authorization"))
     setup = setup_of(req.env)
     receiver = setup.receiver(req.params["name"])
     if receiver is None:

@@ -29,7 +29,7 @@ from edgewatch.alerts.messages import ChangeOutcome, IncomingAlerts, SilenceAnsw
 from edgewatch.codec import decode, encode
 from edgewatch.errors import NotFound, Unprocessable
 from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import ingest_scope_for, require_admin, require_reader
+from edgewatch_cf.auth import ingest_scope_for, require_operator, require_reader
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.settings import stack_config
 
@@ -103,7 +103,7 @@ def _answer(answer: SilenceAnswer) -> None:
 
 @routes.route("POST", f"{V2}/silences")
 async def post_silence(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
+    require_operator(req.env, req.header("authorization"))
     silence = read(parse_postable_silence, await json_body(req, 64_000))
     answer = decode(SilenceAnswer, str(await center(req.env).put_silence(encode(SilenceRequest(silence, _now(req))))))
     _answer(answer)
@@ -112,7 +112,7 @@ async def post_silence(req: Incoming) -> Reply:
 
 @routes.route("DELETE", f"{V2}/silence/{{id}}")
 async def delete_silence(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
+    require_operator(req.env, req.header("authorization"))
     _answer(decode(SilenceAnswer, str(await center(req.env).expire_silence(req.params["id"], _now(req)))))
     return Reply(None, 200)
 
