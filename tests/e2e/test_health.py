@@ -49,6 +49,7 @@ EXPECTED_CHECKS = {
         "OUTBOX": "durable_object",
         "LOGS": "service",
         "MONITORING": "service",
+        "SECURITY": "service",
     },
     "security": {
         "config": "config",
