@@ -11,6 +11,7 @@ their context lines), in two copies that differ only in blank lines (same group,
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import sys
@@ -149,17 +150,24 @@ def capture(algo: str, pad_lines: int) -> list[dict[str, Any]]:
     return list(Recorder.requests)
 
 
+PADDING = {"gzip": 0, "br": 3, "none": 0}
+
+
 def main() -> None:
-    GOLDEN.mkdir(exist_ok=True)
-    for algo, pad in (("gzip", 0), ("br", 3), ("none", 0)):
-        requests = capture(algo, pad)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=GOLDEN)
+    parser.add_argument("--algos", nargs="*", default=list(PADDING))
+    args = parser.parse_args()
+    args.out.mkdir(exist_ok=True)
+    for algo in args.algos:
+        requests = capture(algo, PADDING[algo])
         index = []
         for n, request in enumerate(requests):
             name = f"sdk_{algo}_{n:02d}.bin"
-            (GOLDEN / name).write_bytes(request["body"])
+            (args.out / name).write_bytes(request["body"])
             headers = {k: v for k, v in request["headers"].items() if k.lower() != "host"}
             index.append({"file": name, "path": request["path"], "headers": headers})
-        (GOLDEN / f"sdk_{algo}.json").write_text(json.dumps(index, indent=2) + "\n")
+        (args.out / f"sdk_{algo}.json").write_text(json.dumps(index, indent=2) + "\n")
         print(f"{algo}: {len(requests)} requests")
 
 

@@ -37,9 +37,9 @@ class Captured:
         return normalize_event(item.data, project="42", received_ms=RECEIVED_MS, event_id=envelope.event_id)
 
 
-def captured(algo: str) -> list[Captured]:
-    index = json.loads((GOLDEN / f"sdk_{algo}.json").read_text())
-    return [Captured(e["file"], e["path"], e["headers"], (GOLDEN / e["file"]).read_bytes()) for e in index]
+def captured(algo: str, folder: Path = GOLDEN) -> list[Captured]:
+    index = json.loads((folder / f"sdk_{algo}.json").read_text())
+    return [Captured(e["file"], e["path"], e["headers"], (folder / e["file"]).read_bytes()) for e in index]
 
 
 # What each request of a session is (capture_goldens.run_sdk sends them in this order).

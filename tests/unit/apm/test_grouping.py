@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +20,7 @@ def golden_groups(algo: str) -> dict[str, Any]:
     }
 
 
+ROOT = Path(__file__).resolve().parents[3]
 GZIP = golden_groups("gzip")
 BR = golden_groups("br")  # the same code with 3 blank lines more above charge(): other line numbers
 
@@ -186,14 +190,33 @@ def test_goldens_agree_across_compressions(algo: str) -> None:
 
 def test_hashes_are_pinned() -> None:
     """Stored issues are found again by these: a change here regroups every project."""
-    assert {k: g.hash for k, g in GZIP.items()} == {
-        "charge_1001": "bfbb0f7a3621391c3f03f0f61a92d25a",
-        "charge_2002": "bfbb0f7a3621391c3f03f0f61a92d25a",
-        "refund_1001": "5ece39ec1bc12ec6b0f58486e5c9e644",
-        "settle_1001": "444323462404901f0f15b0e4f18d0bc4",
-        "wrapped_7": "fc00dbd5183cf43898a61e2ba9057a8f",
-        "fp_charge": "cd3e9fcc0c9bd22848db34d63f8822e5",
-        "fp_settle": "cd3e9fcc0c9bd22848db34d63f8822e5",
-        "fp_default_charge": "04c91dd419193d65820a851bc5e9416f",
-        "message": "45e97ced4abc746e7a092f1bb536ddba",
-    }
+    assert {k: g.hash for k, g in GZIP.items()} == PINNED
+
+
+def test_the_real_sdk_today_groups_like_the_goldens(tmp_path: Path) -> None:
+    """sentry-sdk (pinned in requirements/dev.txt) run afresh, unchanged, in its own process."""
+    subprocess.run(
+        [sys.executable, "-m", "tests.unit.apm.capture_goldens", "--out", str(tmp_path), "--algos", "gzip", "br"],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    for algo in ("gzip", "br"):
+        fresh = captured(algo, tmp_path)
+        assert [r.headers.get("Content-Encoding") for r in fresh] == [algo] * len(SCENARIOS)
+        hashes = {n: group_event(r.event()).hash for n, r in zip(SCENARIOS, fresh, strict=True) if n != "transaction"}
+        assert hashes == PINNED
+
+
+PINNED = {
+    "charge_1001": "bfbb0f7a3621391c3f03f0f61a92d25a",
+    "charge_2002": "bfbb0f7a3621391c3f03f0f61a92d25a",
+    "refund_1001": "5ece39ec1bc12ec6b0f58486e5c9e644",
+    "settle_1001": "444323462404901f0f15b0e4f18d0bc4",
+    "wrapped_7": "fc00dbd5183cf43898a61e2ba9057a8f",
+    "fp_charge": "cd3e9fcc0c9bd22848db34d63f8822e5",
+    "fp_settle": "cd3e9fcc0c9bd22848db34d63f8822e5",
+    "fp_default_charge": "04c91dd419193d65820a851bc5e9416f",
+    "message": "45e97ced4abc746e7a092f1bb536ddba",
+}
