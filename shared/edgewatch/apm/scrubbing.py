@@ -26,6 +26,7 @@ _BEARER = re.compile(r"\b(bearer[ \t]++)[A-Za-z0-9\-._~+/]{8,}+=*+", re.IGNORECA
 _PAIR = re.compile(r"(token|secret|passw(?:or)?d|api_?key|sig(?:nature)?)=([^\s&#\"'<>,;]++)", re.IGNORECASE)
 _CARD = re.compile(r"(?<![0-9])[0-9](?:[ -]?+[0-9]){12,18}+(?![0-9])")
 _IPV4 = re.compile(r"(?<![0-9.])((?:[0-9]{1,3}\.){3})[0-9]{1,3}(?![0-9.])")
+_DIGIT = re.compile(r"[0-9]")
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(9), 11, 12, *range(14, 32), 127)}
 
 
@@ -62,7 +63,7 @@ class LocalScrubber:
             text = _BEARER.sub(r"\1[REDACTED]", text)
         if "=" in text:
             text = _PAIR.sub(r"\1=[REDACTED]", text)
-        if any(c.isdigit() for c in text):
+        if _DIGIT.search(text) is not None:
             text = _CARD.sub(_card, text)
             text = _IPV4.sub(r"\g<1>0", text)
         return text if text.isprintable() else text.translate(_CONTROL)

@@ -16,6 +16,7 @@ from edgewatch.apm.envelope import (
     ItemType,
     Limits,
     check_content_type,
+    discarded_events,
     parse_envelope,
     parse_store,
 )
@@ -159,6 +160,22 @@ def test_default_limits_are_sentrys() -> None:
     with pytest.raises(EnvelopeError, match="exceeds 1048576"):
         parse_envelope(env(HEADER, b'{"type":"event"}', big))
     assert parse_envelope(env(HEADER, b'{"type":"attachment"}', big)).items[0].type is ItemType.ATTACHMENT
+
+
+def test_client_reports() -> None:
+    report = {
+        "timestamp": 1,
+        "discarded_events": [
+            {"reason": "network_error", "category": "error", "quantity": 2},
+            {"reason": "network_error", "category": "error", "quantity": 1},
+            {"reason": "ratelimit_backoff", "category": "transaction", "quantity": 4},
+            {"reason": "x", "category": "error", "quantity": -1},  # nonsense is ignored
+            {"reason": "x", "category": "error", "quantity": True},
+            "junk",
+        ],
+    }
+    assert discarded_events(report) == {("network_error", "error"): 3, ("ratelimit_backoff", "transaction"): 4}
+    assert discarded_events({"discarded_events": "no"}) == {}
 
 
 # -- the legacy store endpoint ------------------------------------------------------------------

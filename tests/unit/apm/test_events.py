@@ -85,6 +85,10 @@ def test_messages(payload: dict[str, Any], message: str | None, template: str | 
     ("value", "expected"),
     [
         ("2026-12-02T02:17:08.112Z", 1796177828112),
+        ("2026-12-02T02:17:08.112448Z", 1796177828112),  # the SDK's microseconds
+        ("2026-12-02T04:17:08.112+02:00", 1796177828112),  # an offset: the general parser
+        ("2026-12-02T02:17:08", None),  # no zone: unknowable
+        ("2026-13-02T02:17:08.112Z", None),
         (1796177828.112, 1796177828112),
         ("yesterday", None),
         (None, None),
