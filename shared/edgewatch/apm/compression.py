@@ -66,7 +66,10 @@ def system_brotli() -> BrotliDecoder | None:
     def decode(data: bytes, max_bytes: int) -> bytes:
         decompressor = brotli.Decompressor()
         try:
-            out = decompressor.process(data, output_buffer_limit=max_bytes + 1)
+            try:
+                out = decompressor.process(data, output_buffer_limit=max_bytes + 1)
+            except TypeError:  # brotli < 1.2 has no output limit: bounded only by max_bytes after
+                out = decompressor.process(data)
             if len(out) > max_bytes:
                 raise too_large(max_bytes)
             if not decompressor.is_finished():

@@ -4,6 +4,8 @@ import gzip
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edgewatch.apm.compression import BROTLI_HINT, BodyError, BodyProblem, decode_body, system_brotli
 
@@ -68,3 +70,14 @@ def test_brotli_without_a_decoder_is_415_naming_the_sdk_option() -> None:
     assert caught.value.status == 415
     assert str(caught.value) == BROTLI_HINT
     assert "transport_compression_algo" in BROTLI_HINT
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200), st.sampled_from(["gzip", "deflate", "br", "x-gzip", "gzip, br", "zstd", None]))
+def test_arbitrary_bodies_only_raise_our_error(body: bytes, encoding: str | None) -> None:
+    try:
+        out = decode_body(body, encoding, max_bytes=1_000, brotli=BROTLI)
+    except BodyError as exc:
+        assert exc.status in (400, 413, 415)
+    else:
+        assert len(out) <= 1_000
