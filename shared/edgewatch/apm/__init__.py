@@ -1,0 +1,104 @@
+"""Error tracking, Sentry-compatible: the pure core behind ``/api/{project}/envelope/`` and ``/store/``.
+
+It reads who sent a request (``sentry_auth``, ``dsn``), undoes its content coding (``compression``),
+parses envelopes and store bodies (``envelope``), normalises and scrubs each event into what we
+store (``events``, ``scrubbing``), groups it as Sentry does (``grouping``), keeps issues with their
+counts, facets, status and regressions (``issues``, ``releases``, ``distinct``), and protects each
+project from spikes with answers SDKs back off from (``spike``). Nothing here touches the Workers
+runtime; time comes in as ``now_ms``. Adapters and other packages use the names exported here.
+"""
+
+from __future__ import annotations
+
+from .compression import BodyError, BodyProblem, BrotliDecoder, decode_body, system_brotli
+from .dsn import Dsn, DsnError, Endpoint, PathError, parse_dsn, parse_ingest_path
+from .envelope import (
+    Envelope,
+    EnvelopeError,
+    Item,
+    ItemType,
+    Limits,
+    check_content_type,
+    discarded_events,
+    parse_envelope,
+    parse_store,
+)
+from .events import EventError, Privacy, StoredEvent, normalize_event
+from .grouping import GroupedBy, Grouping, describe, group_event
+from .issues import (
+    Issue,
+    IssueError,
+    IssueQuery,
+    IssueSort,
+    IssueStatus,
+    Recorded,
+    ResolveMode,
+    Seen,
+    ignore,
+    new_issue,
+    record_event,
+    reopen,
+    resolve,
+    search_issues,
+)
+from .releases import compare_releases
+from .scrubbing import LocalScrubber, ValueScrubber
+from .sentry_auth import AuthError, AuthProblem, SentryAuth, auth_from_request, authorize, parse_project_keys
+from .spike import SpikeDecision, SpikeGuard, SpikeLimit
+
+__all__ = [
+    "AuthError",
+    "AuthProblem",
+    "BodyError",
+    "BodyProblem",
+    "BrotliDecoder",
+    "Dsn",
+    "DsnError",
+    "Endpoint",
+    "Envelope",
+    "EnvelopeError",
+    "EventError",
+    "GroupedBy",
+    "Grouping",
+    "Issue",
+    "IssueError",
+    "IssueQuery",
+    "IssueSort",
+    "IssueStatus",
+    "Item",
+    "ItemType",
+    "Limits",
+    "LocalScrubber",
+    "PathError",
+    "Privacy",
+    "Recorded",
+    "ResolveMode",
+    "Seen",
+    "SentryAuth",
+    "SpikeDecision",
+    "SpikeGuard",
+    "SpikeLimit",
+    "StoredEvent",
+    "ValueScrubber",
+    "auth_from_request",
+    "authorize",
+    "check_content_type",
+    "compare_releases",
+    "decode_body",
+    "describe",
+    "discarded_events",
+    "group_event",
+    "ignore",
+    "new_issue",
+    "normalize_event",
+    "parse_dsn",
+    "parse_envelope",
+    "parse_ingest_path",
+    "parse_project_keys",
+    "parse_store",
+    "record_event",
+    "reopen",
+    "resolve",
+    "search_issues",
+    "system_brotli",
+]
