@@ -150,9 +150,8 @@ def test_sdk_metrics_over_protobuf_are_queryable(stack: Stack, compression: Comp
     for value in (3.0, 30.0, 300.0):
         latency.record(value, {"route": "/pay"})
     now = int(time.time() * 1000)
-    assert provider.force_flush(30_000)
-    provider.shutdown()
-    assert exporter.results and set(exporter.results) == {MetricExportResult.SUCCESS}
+    provider.shutdown()  # one collection, exported once (a cumulative histogram exported twice would count twice)
+    assert exporter.results == [MetricExportResult.SUCCESS]
 
     window = {"from": now - 600_000, "to": now + 600_000}
     total = query(stack, name=f"{name}_requests_total", agg="last", **window)
