@@ -274,7 +274,7 @@ def _best_rate(fn: Any, body: bytes, events: int, min_s: float = 0.4) -> float:
     return events / best
 
 
-def measure(impl: str, folder: Path) -> dict[str, Any]:
+def measure(impl: str, folder: Path, parse: bool = True) -> dict[str, Any]:
     import_s, decoders = _decoder(impl)
     sizes = json.loads((folder / "sizes.json").read_text())
     ext = "json" if impl == "json" else "pb"
@@ -284,7 +284,7 @@ def measure(impl: str, folder: Path) -> dict[str, Any]:
         body = (folder / f"{signal}.{ext}").read_bytes()
         assert decoders[signal](body) == reference[signal], f"{impl} decodes {signal} differently"
         out["decode_events_per_s"][signal] = _best_rate(decoders[signal], body, sizes[signal]["events"])
-    if impl in ("ours", "json"):
+    if parse and impl in ("ours", "json"):
         for signal, fn in _parse_to_entries(impl).items():
             body = (folder / f"{signal}.{ext}").read_bytes()
             out["parse_events_per_s"][signal] = _best_rate(fn, body, sizes[signal]["events"])
@@ -301,19 +301,62 @@ def run_measure(impl: str, folder: Path) -> dict[str, Any]:
     return result
 
 
+# -- the same measurement in Pyodide (the Workers' runtime), run by Node --------------------------
+
+PYODIDE_IMPLEMENTATIONS = ("ours", "protobuf-python", "json")
+PYODIDE_RUNNER = """
+import { loadPyodide } from "%(index)s/pyodide.mjs";
+const [impl, dir] = process.argv.slice(2);
+const py = await loadPyodide({ indexURL: "%(index)s/" });
+py.FS.mkdirTree("/bench");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: dir }, "/bench");
+console.log(py.runPython(`
+import json, os, sys
+os.environ["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
+sys.path[:0] = ["/bench/site"]
+from pathlib import Path
+from bench.bench_otlp_decode import measure
+json.dumps(measure("${impl}", Path("/bench/bodies"), parse=False))
+`));
+"""
+
+
+def pyodide_site(folder: Path) -> Path:
+    """Our core, this bench and the two Pyodide wheels of option (a), unpacked as python_modules/ would be."""
+    import shutil
+
+    site = folder / "site"
+    shutil.copytree(ROOT / "shared" / "edgewatch", site / "edgewatch", ignore=shutil.ignore_patterns("__pycache__"))
+    (site / "bench").mkdir()
+    for name in ("__init__.py", "bench_otlp_decode.py"):
+        shutil.copy(ROOT / "bench" / name, site / "bench" / name)
+    ensure_wheels()
+    for wheel in sorted(WHEELS.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(site)
+    return site
+
+
+def run_pyodide(impl: str, folder: Path) -> dict[str, Any]:
+    """One fresh Pyodide interpreter (Node + the npm pyodide package the stack's bundle is built from)."""
+    from scripts.toolchain import NODE_MODULES, node_binary
+
+    runner = folder / "runner.mjs"
+    runner.write_text(PYODIDE_RUNNER % {"index": NODE_MODULES / "pyodide"})
+    done = subprocess.run([str(node_binary()), str(runner), impl, str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"pyodide run of {impl} failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 # -- bundle sizes ----------------------------------------------------------------------------------
 
 
 def bundle_sizes() -> dict[str, Any]:
     """Bytes each option adds to python_modules/: the Pyodide wheels unpacked, or our modules."""
-    if not all(any(WHEELS.glob(pin.split("==")[0].replace("-", "_") + "-*.whl")) for pin in WHEEL_PINS):
-        WHEELS.mkdir(parents=True, exist_ok=True)
-        platform = ["--only-binary=:all:", "--platform", "pyemscripten_2026_0_wasm32", "--python-version", "3.14"]
-        platform += ["--implementation", "cp", "--abi", "cp314"]
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", *WHEEL_PINS, *platform, "-d", str(WHEELS)]
-        subprocess.run(cmd, check=True, env=dict(os.environ, PIP_CONSTRAINT=""))
     wheels: dict[str, Any] = {}
-    for wheel in sorted(WHEELS.glob("*.whl")):
+    for wheel in ensure_wheels():
         with zipfile.ZipFile(wheel) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
             wheels[wheel.name] = {"files": len(infos), "unpacked_bytes": sum(i.file_size for i in infos)}
@@ -329,6 +372,17 @@ def bundle_sizes() -> dict[str, Any]:
     }
 
 
+def ensure_wheels() -> list[Path]:
+    """The Pyodide (pyemscripten) wheels of option (a), downloaded once into .local/bench-wheels."""
+    if not all(any(WHEELS.glob(pin.split("==")[0].replace("-", "_") + "-*.whl")) for pin in WHEEL_PINS):
+        WHEELS.mkdir(parents=True, exist_ok=True)
+        platform = ["--only-binary=:all:", "--platform", "pyemscripten_2026_0_wasm32", "--python-version", "3.14"]
+        platform += ["--implementation", "cp", "--abi", "cp314"]
+        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", *WHEEL_PINS, *platform, "-d", str(WHEELS)]
+        subprocess.run(cmd, check=True, env=dict(os.environ, PIP_CONSTRAINT=""))
+    return sorted(WHEELS.glob("*.whl"))
+
+
 # -- report ----------------------------------------------------------------------------------------
 
 
@@ -336,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pyodide-rounds", type=int, default=3, help="0 skips the Pyodide measurement")
     parser.add_argument("--measure", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
     parser.add_argument("--bodies", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -346,14 +401,23 @@ def main(argv: list[str] | None = None) -> int:
     from bench.loadgen import machine
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / "bodies"
+        folder.mkdir()
         sizes = write_bodies(folder, args.events)
         (folder / "sizes.json").write_text(json.dumps(sizes))
         runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in IMPLEMENTATIONS}
         for _ in range(args.rounds):
             for impl in IMPLEMENTATIONS:
                 runs[impl].append(run_measure(impl, folder))
+        pyodide_runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in PYODIDE_IMPLEMENTATIONS}
+        if args.pyodide_rounds:
+            pyodide_site(Path(tmp))
+        for _ in range(args.pyodide_rounds):
+            for impl in PYODIDE_IMPLEMENTATIONS:
+                pyodide_runs[impl].append(run_pyodide(impl, Path(tmp)))
     report = summarise(runs, sizes)
+    if args.pyodide_rounds:
+        report["pyodide"] = summarise_pyodide(pyodide_runs)
     report = {
         "benchmark": "OTLP protobuf decode to the OTLP/JSON dict: (a) protobuf + opentelemetry-proto vs (b) ours",
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -366,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "otlp_decode.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: report[k] for k in ("decode_events_per_s", "ratios", "import_ms")}, indent=2))
+    shown = ("decode_events_per_s", "ratios", "import_ms", "pyodide")
+    print(json.dumps({k: report[k] for k in shown if k in report}, indent=2))
     return 0
 
 
@@ -394,6 +459,28 @@ def summarise(runs: dict[str, list[dict[str, Any]]], sizes: dict[str, Any]) -> d
             **parse,
         },
         "import_ms": imports,
+    }
+
+
+def summarise_pyodide(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    def median(impl: str, signal: str) -> float:
+        return float(statistics.median(run["decode_events_per_s"][signal] for run in runs[impl]))
+
+    decode = {impl: {s: round(median(impl, s)) for s in SIGNALS} for impl in PYODIDE_IMPLEMENTATIONS}
+    return {
+        "note": "Pyodide 314.0.6 (CPython 3.14, wasm32) under Node: the Workers' runtime; protobuf has only its "
+        "pure-Python implementation there",
+        "decode_events_per_s": decode,
+        "ratios": {
+            s: {
+                "ours_over_protobuf_python": round(decode["ours"][s] / decode["protobuf-python"][s], 2),
+                "ours_over_json_loads": round(decode["ours"][s] / decode["json"][s], 2),
+            }
+            for s in SIGNALS
+        },
+        "import_ms": {
+            impl: round(statistics.median(r["import_ms"] for r in runs[impl]), 1) for impl in PYODIDE_IMPLEMENTATIONS
+        },
     }
 
 

@@ -125,7 +125,7 @@ def _message(buf: bytes, pos: int, end: int, spec: Message, out: dict[str, Any],
                 if repeated:
                     out.setdefault(name, []).append(value)
                     continue
-                if siblings:
+                if siblings and out:
                     for other in siblings:
                         out.pop(other, None)
                 if is_default and not presence:
@@ -149,7 +149,7 @@ def _child(out: dict[str, Any], name: str, repeated: bool, siblings: tuple[str, 
         else:
             items.append(child)
         return child
-    if siblings:
+    if siblings and out:
         for other in siblings:
             out.pop(other, None)
     found = out.get(name)

@@ -16,10 +16,11 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogR
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
-from edgewatch.errors import BadRequest
+from edgewatch.errors import ApiError, BadRequest
 from edgewatch.logs.otlp import otlp_response, parse_otlp_logs
 from edgewatch.wire.otlp_body import OtlpEncoding
 from tests.unit.wire.otlp_reference import add_attributes, reference, set_value
+from tests.unit.wire.test_otlp_proto import logs_request
 
 NOW = 1_795_737_600_000
 PROTOBUF = OtlpEncoding.PROTOBUF
@@ -134,3 +135,31 @@ def test_generated_requests_parse_the_same_in_both_encodings(records: list[Any],
         add_attributes(record.attributes, attributes)
     from_protobuf, from_json = both(message)
     assert from_protobuf == from_json
+
+
+RICH_BODY = logs_request().SerializeToString()  # every field and AnyValue kind
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=300))
+def test_arbitrary_bytes_give_a_batch_or_a_clear_api_error(body: bytes) -> None:
+    try:
+        batch = parse_otlp_logs(body, NOW, 10_000, PROTOBUF)
+    except ApiError as exc:
+        assert exc.status in (400, 413) and exc.message
+    else:
+        assert len(batch.entries) + len(batch.errors) == batch.total
+
+
+@settings(max_examples=300, deadline=None)
+@given(cuts=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=3))
+def test_mutated_rich_bodies_give_a_batch_or_a_clear_api_error(cuts: list[tuple[int, int]]) -> None:
+    data = bytearray(RICH_BODY)
+    for where, value in cuts:
+        data[where % len(data)] = value
+    try:
+        batch = parse_otlp_logs(bytes(data), NOW, 10_000, PROTOBUF)
+    except ApiError as exc:
+        assert exc.status in (400, 413) and exc.message
+    else:
+        assert len(batch.entries) + len(batch.errors) == batch.total

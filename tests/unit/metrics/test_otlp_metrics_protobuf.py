@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -14,10 +16,11 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMet
 from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 
-from edgewatch.errors import BadRequest
+from edgewatch.errors import ApiError, BadRequest
 from edgewatch.metrics.otlp import parse_otlp_metrics
 from edgewatch.wire.otlp_body import OtlpEncoding
 from tests.unit.wire.otlp_reference import reference
+from tests.unit.wire.test_otlp_proto import metrics_request
 
 NOW = 1_795_737_600_000
 PROTOBUF = OtlpEncoding.PROTOBUF
@@ -70,3 +73,27 @@ def test_bad_protobuf_is_a_400() -> None:
     body = message.SerializeToString()
     with pytest.raises(BadRequest, match="not a valid protobuf ExportMetricsServiceRequest"):
         parse_otlp_metrics(body[:-3], NOW, encoding=PROTOBUF)
+
+
+RICH_BODY = metrics_request().SerializeToString()  # every kind of metric and data point
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=300))
+def test_arbitrary_bytes_give_points_or_a_clear_api_error(body: bytes) -> None:
+    try:
+        parse_otlp_metrics(body, NOW, encoding=PROTOBUF)
+    except ApiError as exc:
+        assert exc.status in (400, 413) and exc.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(cuts=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=3))
+def test_mutated_rich_bodies_give_points_or_a_clear_api_error(cuts: list[tuple[int, int]]) -> None:
+    data = bytearray(RICH_BODY)
+    for where, value in cuts:
+        data[where % len(data)] = value
+    try:
+        parse_otlp_metrics(bytes(data), NOW, encoding=PROTOBUF)
+    except ApiError as exc:
+        assert exc.status in (400, 413) and exc.message
