@@ -53,7 +53,8 @@ def otlp_document(body: bytes, encoding: OtlpEncoding, message: str) -> OtlpDocu
 
 @dataclass(frozen=True)
 class OtlpAnswer:
-    """An Export*ServiceResponse ready to send: a JSON body, or protobuf bytes (None when empty)."""
+    """An Export*ServiceResponse ready to send: a JSON body, or protobuf bytes sent raw (None when
+    empty: a full success in protobuf is a response with no bytes)."""
 
     body: dict[str, Any] | bytes | None
     headers: dict[str, str] = field(default_factory=dict)

@@ -233,6 +233,7 @@ def _varint_value(number: int, kind: int) -> Any:
 
 
 def _packed(buf: bytes, pos: int, stop: int, kind: int) -> list[Any]:
+    """A packed run of numbers (strings and bytes are never packed: ``link`` makes no entry for them)."""
     if kind in (DOUBLE, FIXED64, SFIXED64):
         if (stop - pos) % 8:
             raise ProtobufError(f"a packed list of 64-bit values is {stop - pos} bytes, not a multiple of 8")
@@ -244,8 +245,6 @@ def _packed(buf: bytes, pos: int, stop: int, kind: int) -> list[Any]:
         if (stop - pos) % 4:
             raise ProtobufError(f"a packed list of 32-bit values is {stop - pos} bytes, not a multiple of 4")
         return list(struct.unpack_from(f"<{(stop - pos) // 4}I", buf, pos))
-    if kind <= HEX:  # strings and bytes are never packed: a malformed list
-        raise ProtobufError("strings and bytes cannot be packed")
     values = []
     while pos < stop:
         number = buf[pos]
