@@ -16,6 +16,7 @@ from edgewatch.metrics.otlp import otlp_metrics_response, parse_otlp_metrics
 from edgewatch.metrics.prometheus import CONTENT_TYPE, render
 from edgewatch.metrics.query import parse_metrics_query, query_answer
 from edgewatch.wire.body import check_content_type, decode_body
+from edgewatch.wire.otlp_body import OtlpEncoding, otlp_answer, otlp_encoding
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for, require_reader
 from edgewatch_cf.bindings import named_stub
@@ -51,17 +52,22 @@ async def store_points(env: Any, points: list[Point], service_label: str | None)
 
 async def _ingest_metrics(req: Incoming, otlp: bool) -> Reply:
     scope = ingest_scope_for(req.env, req.header("authorization"))
-    check_content_type(req.header("content-type"), JSON_TYPES)
+    encoding = OtlpEncoding.JSON
+    if otlp:
+        encoding = otlp_encoding(req.header("content-type"))
+    else:
+        check_content_type(req.header("content-type"), JSON_TYPES)
     body = decode_body(await req.body(MAX_METRICS_BODY), req.header("content-encoding"), MAX_METRICS_BODY)
     now = now_ms()
-    points, errors = parse_otlp_metrics(body, now) if otlp else parse_points(body, now)
+    points, errors = parse_otlp_metrics(body, now, encoding=encoding) if otlp else parse_points(body, now)
     if not points and errors:
         raise Unprocessable(
             f"all {len(errors)} metric points were rejected", details={"errors": [e.to_json() for e in errors[:10]]}
         )
     stored = await store_points(req.env, points, None if scope == "*" else scope)
     if otlp:
-        return Reply(otlp_metrics_response(errors))
+        answer = otlp_answer(otlp_metrics_response(errors), encoding)
+        return Reply(answer.body, 200, answer.headers, raw=answer.raw)
     return Reply({"stored": stored, "rejected": len(errors), "errors": [e.to_json() for e in errors[:10]]}, 202)
 
 

@@ -1,4 +1,7 @@
-"""OTLP/HTTP JSON logs (an ExportLogsServiceRequest) turned into log entries.
+"""OTLP/HTTP logs (an ExportLogsServiceRequest, in JSON or protobuf) turned into log entries.
+
+A protobuf body is first decoded to its OTLP/JSON document (edgewatch.wire.otlp_body), so the rules
+below hold for both encodings.
 
 Wire facts, from the OTLP specification (opentelemetry-proto, docs/specification.md, "JSON Protobuf
 Encoding" and "Partial Success"):
@@ -19,12 +22,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import BadRequest, PayloadTooLarge
+from ..errors import PayloadTooLarge
 from ..wire.attributes import check_attributes
-from ..wire.body import decode_text
 from ..wire.items import EntryError, LineError, json_type, show
-from ..wire.jsondoc import may_hold_surrogates, parse_json
 from ..wire.names import UNKNOWN_SERVICE, clean_service
+from ..wire.otlp_body import OtlpEncoding, otlp_document
 from ..wire.otlp_values import any_value, envelope_array, envelope_object, key_values
 from .entry import LEVEL_ALIASES, MAX_MESSAGE_CHARS, LogEntry, ParsedBatch
 from .ingest import check_encodable
@@ -36,17 +38,16 @@ _ZERO_ID = {32: "0" * 32, 16: "0" * 16}
 _ERRORS_IN_MESSAGE = 5
 
 
-def parse_otlp_logs(body: bytes, now_ms: int, max_entries: int = 10_000) -> ParsedBatch:
-    text = decode_text(body)
-    request = parse_json(text)
-    if type(request) is not dict:
-        raise BadRequest(f"OTLP body must be a JSON object (ExportLogsServiceRequest), not {json_type(request)}")
-    groups = _record_groups(request)
+def parse_otlp_logs(
+    body: bytes, now_ms: int, max_entries: int = 10_000, encoding: OtlpEncoding = OtlpEncoding.JSON
+) -> ParsedBatch:
+    document = otlp_document(body, encoding, "ExportLogsServiceRequest")
+    groups = _record_groups(document.request)
     total = sum(len(records) for _, _, _, records in groups)
     if total > max_entries:
         raise PayloadTooLarge(f"request has {total} log records; the limit is {max_entries}")
 
-    check = may_hold_surrogates(text)
+    check = document.may_hold_surrogates
     entries: list[LogEntry] = []
     errors: list[LineError] = []
     index = 0

@@ -1,4 +1,7 @@
-"""OTLP/HTTP JSON metrics (an ExportMetricsServiceRequest) turned into metric points.
+"""OTLP/HTTP metrics (an ExportMetricsServiceRequest, in JSON or protobuf) turned into metric points.
+
+A protobuf body is first decoded to its OTLP/JSON document (edgewatch.wire.otlp_body), so the rules
+below hold for both encodings.
 
 Wire facts as for logs (opentelemetry-proto docs/specification.md, "JSON Protobuf Encoding"): 64-bit
 integers (asInt, timeUnixNano, bucketCounts, count) are decimal strings, numbers accepted too; enums
@@ -47,10 +50,9 @@ from itertools import pairwise
 from typing import Any
 
 from ..errors import BadRequest, PayloadTooLarge
-from ..wire.body import decode_text
 from ..wire.items import EntryError, LineError, json_type, show
-from ..wire.jsondoc import may_hold_surrogates, parse_json
 from ..wire.names import clean_service
+from ..wire.otlp_body import OtlpEncoding, otlp_document
 from ..wire.otlp_values import envelope_array, envelope_object, int64, key_values
 from .model import (
     MAX_LABEL_VALUE_CHARS,
@@ -80,19 +82,18 @@ _LABEL_NAMES_MAX = 4096
 _Group = tuple[str | None, str, str | None, str, dict[str, Any], list[Any]]
 
 
-def parse_otlp_metrics(body: bytes, now_ms: int, max_points: int = 50_000) -> tuple[list[Point], list[LineError]]:
-    text = decode_text(body)
-    request = parse_json(text)
-    if type(request) is not dict:
-        raise BadRequest(f"OTLP body must be a JSON object (ExportMetricsServiceRequest), not {json_type(request)}")
-    groups = _groups(request)
+def parse_otlp_metrics(
+    body: bytes, now_ms: int, max_points: int = 50_000, encoding: OtlpEncoding = OtlpEncoding.JSON
+) -> tuple[list[Point], list[LineError]]:
+    document = otlp_document(body, encoding, "ExportMetricsServiceRequest")
+    groups = _groups(document.request)
     total = sum(_point_bound(field, point) for _, _, _, field, _, points in groups for point in points)
     if total > max_points:
         raise PayloadTooLarge(
             f"request holds {total} metric points (each histogram bucket and summary quantile counts as one); "
             f"the limit is {max_points}"
         )
-    check = may_hold_surrogates(text)
+    check = document.may_hold_surrogates
     out: list[Point] = []
     errors: list[LineError] = []
     index = 0
