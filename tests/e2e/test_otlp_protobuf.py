@@ -192,10 +192,6 @@ def test_a_full_success_answers_an_empty_protobuf_response(stack: Stack, path: s
     assert answer == b""  # an ExportLogsServiceResponse / ExportMetricsServiceResponse with nothing set
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs workers/edgewatch_cf/app.py to send a bytes Reply body as bytes (today: str(bytes))",
-)
 def test_a_partial_success_answers_a_protobuf_partial_success(stack: Stack) -> None:
     svc = service_name()
     status, headers, answer = raw_post(stack, "/v1/logs", _logs_body(svc, [17, 99, 13]), PROTOBUF)

@@ -85,8 +85,9 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def _respond(method: str, reply: Reply) -> Response:
     if method == "HEAD" or reply.status in (204, 304) or reply.body is None:
         return Response(None, status=reply.status, headers=reply.headers)
-    if reply.raw:
-        return Response(str(reply.body), status=reply.status, headers=reply.headers)
+    if reply.raw:  # bytes go out as bytes (a protobuf answer), anything else as text
+        body = reply.body if isinstance(reply.body, bytes) else str(reply.body)
+        return Response(body, status=reply.status, headers=reply.headers)
     return json_response(reply.body, reply.status, reply.headers)
 
 
