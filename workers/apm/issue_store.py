@@ -180,12 +180,12 @@ class IssueStore(SqliteObject):
         r = decode(EventSearch, str(payload))
         if self.first("SELECT id FROM issues WHERE id = ?", r.issue_id) is None:
             return encode(EventPage((), found=False))
-        before = int(r.cursor) if r.cursor and r.cursor.isdigit() else 2**62
+        before = int(r.cursor) if r.cursor and r.cursor.isdigit() and len(r.cursor) < 16 else None
+        where = "issue_id = ?" if before is None else "issue_id = ? AND received_ms < ?"
+        params = (r.issue_id,) if before is None else (r.issue_id, before)
         rows = self.rows(
-            "SELECT received_ms, data FROM events WHERE issue_id = ? AND received_ms < ?"
-            " ORDER BY received_ms DESC, event_id DESC LIMIT ?",
-            r.issue_id,
-            before,
+            f"SELECT received_ms, data FROM events WHERE {where} ORDER BY received_ms DESC, event_id DESC LIMIT ?",
+            *params,
             r.limit + 1,
         )
         events = tuple(decode(StoredEvent, str(row.data)) for row in rows[: r.limit])
