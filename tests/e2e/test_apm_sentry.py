@@ -9,6 +9,7 @@ the regression alert are checked through the HTTP API.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import time
@@ -79,7 +80,7 @@ def sdk(stack: Stack, release: str, experiments: dict[str, str] | None = None, k
         environment="e2e",
         default_integrations=False,
         auto_enabling_integrations=False,
-        _experiments=experiments if experiments is not None else GZIP,
+        _experiments=experiments if experiments is not None else GZIP,  # type: ignore[arg-type]
     )
 
 
@@ -186,7 +187,7 @@ def regress() -> None:
 def test_sdk_events_group_as_sentry_does(apm_stack: Stack) -> None:
     sdk(apm_stack, "1.0.0")
     for n in (1, 2):  # the same stack (one call site), another message: the same issue
-        send(lambda n=n: parse_order(n))
+        send(functools.partial(parse_order, n))
     send(lambda: render_page(1))
     send(lambda: render_other_page(1))  # another function: another issue
     send(lambda: checkout("key"), ["checkout-failure"])
@@ -265,7 +266,7 @@ def test_resolved_in_release_regresses_in_a_newer_one_and_alerts(apm_stack: Stac
 
 
 def test_brotli_is_refused_with_the_documented_415_and_counted(apm_stack: Stack) -> None:
-    import brotli  # the SDK compresses with brotli whenever this module is importable
+    import brotli  # type: ignore[import-untyped]  # the SDK compresses with brotli whenever this module is importable
 
     before = stats(apm_stack).get("refused:unsupported_encoding", 0)
     sdk(apm_stack, "1.0.0", {"transport_compression_algo": "br"})

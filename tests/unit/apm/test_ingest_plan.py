@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from edgewatch.apm.issues import Seen
 from edgewatch.codec import decode, encode
 
 
-def _envelope(*items: tuple[dict[str, object], dict[str, object]]) -> bytes:
+def _envelope(*items: tuple[dict[str, Any], dict[str, Any]]) -> bytes:
     lines = [b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}']
     for header, body in items:
         lines += [json.dumps(header).encode(), json.dumps(body).encode()]
