@@ -184,6 +184,13 @@ def regress() -> None:
 # --- tests ----------------------------------------------------------------------------------------
 
 
+def test_health_probes_the_issue_store_and_the_alerts_binding(apm_stack: Stack) -> None:
+    status, _, body = http(apm_stack, "GET", "/apm/health")
+    assert status == 200, body
+    checks = body["checks"]
+    assert checks["ISSUE_STORE"]["ok"] and checks["ALERTS"]["ok"], checks
+
+
 def test_sdk_events_group_as_sentry_does(apm_stack: Stack) -> None:
     sdk(apm_stack, "1.0.0")
     for n in (1, 2):  # the same stack (one call site), another message: the same issue

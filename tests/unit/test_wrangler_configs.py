@@ -144,15 +144,6 @@ def test_alerts_defines_its_durable_objects() -> None:
 
 
 @pytest.mark.parametrize(
-    "concern", [c for c in CONCERNS if c not in ("security", "infra", "logs", "monitoring", "alerts", "apm")]
-)
-def test_no_other_durable_objects(concern: str) -> None:
-    config = _load(concern)
-    assert "durable_objects" not in config
-    assert "migrations" not in config
-
-
-@pytest.mark.parametrize(
     ("concern", "peers"),
     [
         ("monitoring", ["logs", "apm", "infra", "alerts", "security"]),

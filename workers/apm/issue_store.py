@@ -29,6 +29,7 @@ from edgewatch.apm import (
     StoredEvent,
     StoreStats,
     apply_update,
+    event_cursor,
     issue_id_for,
     limits_for,
     new_issue,
@@ -180,9 +181,9 @@ class IssueStore(SqliteObject):
         r = decode(EventSearch, str(payload))
         if self.first("SELECT id FROM issues WHERE id = ?", r.issue_id) is None:
             return encode(EventPage((), found=False))
-        before = int(r.cursor) if r.cursor and r.cursor.isdigit() and len(r.cursor) < 16 else None
-        where = "issue_id = ?" if before is None else "issue_id = ? AND received_ms < ?"
-        params = (r.issue_id,) if before is None else (r.issue_id, before)
+        after = event_cursor(r.cursor)
+        where = "issue_id = ?" if after is None else "issue_id = ? AND (received_ms, event_id) < (?, ?)"
+        params = (r.issue_id,) if after is None else (r.issue_id, *after)
         rows = self.rows(
             f"SELECT received_ms, data FROM events WHERE {where} ORDER BY received_ms DESC, event_id DESC LIMIT ?",
             *params,
@@ -190,7 +191,8 @@ class IssueStore(SqliteObject):
         )
         events = tuple(decode(StoredEvent, str(row.data)) for row in rows[: r.limit])
         more = len(rows) > r.limit
-        return encode(EventPage(events, True, str(events[-1].received_ms) if more and events else None))
+        cursor = f"{events[-1].received_ms}:{events[-1].event_id}" if more and events else None
+        return encode(EventPage(events, True, cursor))
 
     async def stats(self, project: str) -> str:
         counters = {str(r.name): int(r.value) for r in self.rows("SELECT name, value FROM counters")}

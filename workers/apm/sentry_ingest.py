@@ -94,6 +94,12 @@ async def _raise_regression(req: Incoming, issue: Issue, reason: str, now: int) 
 async def _refused(req: Incoming, project: str, status: int, code: str, message: str, *, cors: dict[str, str]) -> Reply:
     req.console.info("sentry_refused", project=project, status=status, reason=code, message=message[:200])
     try:
+        known = set(settings.project_keys(req.env).values())
+    except ApiError:
+        known = set()
+    if project not in known and not settings.development(req.env):
+        return _error(status, code, message, cors)  # no store is created for a project nobody configured
+    try:
         await settings.issue_store(req.env, project).count_refusal(code)
     except Exception as exc:
         req.console.error("refusal_count_failed", project=project, error=error_line(exc))

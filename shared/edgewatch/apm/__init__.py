@@ -30,6 +30,7 @@ from .ingest_plan import IngestPlan, accepted_body, limits_for, parse_spike_limi
 from .issue_api import (
     IssueUpdate,
     apply_update,
+    event_cursor,
     event_view,
     issue_id_for,
     issue_query,
@@ -127,6 +128,7 @@ __all__ = [
     "decode_body",
     "describe",
     "discarded_events",
+    "event_cursor",
     "event_view",
     "group_event",
     "ignore",

@@ -94,6 +94,15 @@ def page_issues(issues: Iterable[Issue], query: IssueQuery, cursor: str | None) 
     return page, f"{key(page[-1])}:{page[-1].id}" if more and page else None
 
 
+_EVENT_CURSOR = re.compile(r"([0-9]{1,15}):([0-9a-f]{32})")
+
+
+def event_cursor(text: str | None) -> tuple[int, str] | None:
+    """The (received_ms, event_id) after which the next page of an issue's events starts (newest first)."""
+    found = _EVENT_CURSOR.fullmatch(text or "")
+    return None if found is None else (int(found.group(1)), found.group(2))
+
+
 @dataclass(frozen=True)
 class IssueUpdate:
     status: str

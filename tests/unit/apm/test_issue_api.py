@@ -6,6 +6,7 @@ from edgewatch.apm import (
     IssueStatus,
     IssueUpdate,
     apply_update,
+    event_cursor,
     group_event,
     issue_id_for,
     issue_query,
@@ -101,3 +102,12 @@ def test_resolve_in_release_then_a_newer_release_regresses() -> None:
     assert issue_view(issue)["status"] == "ignored" and issue.ignored_until_ms == 9000
     apply_update(issue, IssueUpdate("unresolved"), 8000, {})
     assert issue_view(issue)["status"] == "unresolved"
+
+
+def test_event_cursors_are_received_time_and_event_id() -> None:
+    assert event_cursor("1796180176905:9ec79c33ec9942ab8353589fcb2e04dc") == (
+        1796180176905,
+        "9ec79c33ec9942ab8353589fcb2e04dc",
+    )
+    for bad in (None, "", "123", "abc:9ec79c33ec9942ab8353589fcb2e04dc", "1:short"):
+        assert event_cursor(bad) is None
