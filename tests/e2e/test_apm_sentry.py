@@ -314,10 +314,15 @@ def test_bad_input_is_refused_with_clear_statuses(apm_stack: Stack) -> None:
         apm_stack,
         "POST",
         "/apm/api/1/store/",
-        json.dumps(event("via store")).encode(),
+        json.dumps(event("via store for alice@example.com card 4111 1111 1111 1111")).encode(),
         {**auth(), "content-type": "application/json"},
     )
     assert status == 200 and len(body["id"]) == 32, body
+    (stored,) = wait_issues(apm_stack, "store", 1, 1)
+    status, _, events = http(apm_stack, "GET", f"/apm/issues/{stored['id']}/events", headers=READ)
+    assert status == 200 and events["events"][0]["event_id"] == body["id"]
+    text = json.dumps(events)  # scrubbed before storage by the logs scrubber
+    assert "alice@example.com" not in text and "4111 1111 1111 1111" not in text, text
     counters = stats(apm_stack)
     assert (
         counters["refused:malformed"] >= 1 and counters["refused:missing"] >= 1 and counters["refused:too_large"] >= 1
