@@ -29,7 +29,13 @@ EXPECTED_CHECKS = {
         "LOG_BUFFER": "durable_object",
         "retention": "retention",
     },
-    "apm": {"config": "config", "KV": "kv", "R2_BUCKET": "r2"},
+    "apm": {
+        "config": "config",
+        "KV": "kv",
+        "R2_BUCKET": "r2",
+        "ISSUE_STORE": "durable_object",
+        "ALERTS": "service",
+    },
     "infra": {
         "config": "config",
         "KV": "kv",

@@ -85,6 +85,14 @@ def test_security_defines_its_durable_objects_with_migrations() -> None:
         assert cls in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
+def test_apm_defines_the_issue_store() -> None:
+    config = _load("apm")
+    assert config["durable_objects"]["bindings"] == [{"name": "ISSUE_STORE", "class_name": "IssueStore"}]
+    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["IssueStore"]}]
+    tree = ast.parse((ROOT / "workers" / "apm" / "issue_store.py").read_text())
+    assert "IssueStore" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
 def test_infra_binds_the_rate_limiter_of_security() -> None:
     config = _load("infra")
     assert config["durable_objects"]["bindings"] == [
@@ -136,21 +144,12 @@ def test_alerts_defines_its_durable_objects() -> None:
 
 
 @pytest.mark.parametrize(
-    "concern", [c for c in CONCERNS if c not in ("security", "infra", "logs", "monitoring", "alerts")]
-)
-def test_no_other_durable_objects(concern: str) -> None:
-    config = _load(concern)
-    assert "durable_objects" not in config
-    assert "migrations" not in config
-
-
-@pytest.mark.parametrize(
     ("concern", "peers"),
     [
         ("monitoring", ["logs", "apm", "infra", "alerts", "security"]),
         ("infra", ["monitoring", "logs", "apm", "alerts", "security"]),
         ("logs", []),
-        ("apm", []),
+        ("apm", ["alerts"]),
         ("alerts", ["logs", "monitoring", "security"]),
         ("security", []),
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import alert_api
 import am_api
+import apm_alerts
 import rules_job
 import sources_job
 from alert_center import AlertCenter
@@ -30,3 +31,7 @@ app = WorkerApp(
 
 class Default(AppEntrypoint):
     app = app
+
+    async def apm_alerts(self, payload):
+        """RPC for pitchey-apm: an encoded list of Alert (regressed issues) for the AlertCenter."""
+        return await apm_alerts.receive(self.env, payload)

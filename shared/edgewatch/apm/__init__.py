@@ -11,6 +11,7 @@ runtime; time comes in as ``now_ms``. Adapters and other packages use the names 
 from __future__ import annotations
 
 from .compression import BodyError, BodyProblem, BrotliDecoder, decode_body, system_brotli
+from .cors import allowed_origins, cors_headers
 from .dsn import Dsn, DsnError, Endpoint, PathError, parse_dsn, parse_ingest_path
 from .envelope import (
     Envelope,
@@ -25,6 +26,19 @@ from .envelope import (
 )
 from .events import EventError, Privacy, StoredEvent, normalize_event
 from .grouping import GroupedBy, Grouping, describe, group_event
+from .ingest_plan import IngestPlan, accepted_body, limits_for, parse_spike_limits, plan_ingest
+from .issue_api import (
+    IssueUpdate,
+    apply_update,
+    event_cursor,
+    event_view,
+    issue_id_for,
+    issue_query,
+    issue_view,
+    page_issues,
+    parse_issue_update,
+    project_of,
+)
 from .issues import (
     Issue,
     IssueError,
@@ -41,6 +55,18 @@ from .issues import (
     resolve,
     search_issues,
 )
+from .messages import (
+    EventPage,
+    EventSearch,
+    IngestAnswer,
+    IngestRequest,
+    IssueChange,
+    IssueChanged,
+    IssuePage,
+    IssueSearch,
+    StoreStats,
+)
+from .regression_alert import regression_alert
 from .releases import compare_releases
 from .scrubbing import LocalScrubber, ValueScrubber
 from .sentry_auth import AuthError, AuthProblem, SentryAuth, auth_from_request, authorize, parse_project_keys
@@ -58,13 +84,23 @@ __all__ = [
     "Envelope",
     "EnvelopeError",
     "EventError",
+    "EventPage",
+    "EventSearch",
     "GroupedBy",
     "Grouping",
+    "IngestAnswer",
+    "IngestPlan",
+    "IngestRequest",
     "Issue",
+    "IssueChange",
+    "IssueChanged",
     "IssueError",
+    "IssuePage",
     "IssueQuery",
+    "IssueSearch",
     "IssueSort",
     "IssueStatus",
+    "IssueUpdate",
     "Item",
     "ItemType",
     "Limits",
@@ -78,25 +114,42 @@ __all__ = [
     "SpikeDecision",
     "SpikeGuard",
     "SpikeLimit",
+    "StoreStats",
     "StoredEvent",
     "ValueScrubber",
+    "accepted_body",
+    "allowed_origins",
+    "apply_update",
     "auth_from_request",
     "authorize",
     "check_content_type",
     "compare_releases",
+    "cors_headers",
     "decode_body",
     "describe",
     "discarded_events",
+    "event_cursor",
+    "event_view",
     "group_event",
     "ignore",
+    "issue_id_for",
+    "issue_query",
+    "issue_view",
+    "limits_for",
     "new_issue",
     "normalize_event",
+    "page_issues",
     "parse_dsn",
     "parse_envelope",
     "parse_ingest_path",
+    "parse_issue_update",
     "parse_project_keys",
+    "parse_spike_limits",
     "parse_store",
+    "plan_ingest",
+    "project_of",
     "record_event",
+    "regression_alert",
     "reopen",
     "resolve",
     "search_issues",

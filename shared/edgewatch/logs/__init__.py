@@ -7,5 +7,15 @@ The logs adapters import its modules directly; another concern uses only the nam
 from __future__ import annotations
 
 from .entry import LEVEL_RANK, LEVELS, MAX_ID_CHARS, LogEntry, ParsedBatch
+from .scrub import Scrubber, ScrubRules, rules_from_config
 
-__all__ = ["LEVELS", "LEVEL_RANK", "MAX_ID_CHARS", "LogEntry", "ParsedBatch"]
+__all__ = [
+    "LEVELS",
+    "LEVEL_RANK",
+    "MAX_ID_CHARS",
+    "LogEntry",
+    "ParsedBatch",
+    "ScrubRules",
+    "Scrubber",
+    "rules_from_config",
+]
