@@ -164,6 +164,8 @@ BENCHES = {
     "threats": ["bench.bench_threats"],
     "uptime": ["bench.bench_uptime"],
     "alert-rules": ["bench.bench_alert_rules"],
+    "otlp-decode": ["bench.bench_otlp_decode"],
+    "sentry-core": ["bench.bench_sentry_core"],
 }
 
 
