@@ -35,7 +35,6 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -251,10 +250,9 @@ class Alertmanager:
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.base_url}/-/ready", timeout=2) as resp:
-                    if resp.status == 200:
-                        return self
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.base_url}/-/ready", timeout=2) as resp:
+                if resp.status == 200:
+                    return self
             time.sleep(0.2)
         raise SystemExit(f"Alertmanager did not start; see {self.root / 'alertmanager.log'}")
 
@@ -361,7 +359,9 @@ def ours_stack(root: Path, sink: Sink) -> Stack:
 
 
 def active_count(alerts: list[dict[str, Any]], tag: str) -> int:
-    return sum(1 for a in alerts if a.get("labels", {}).get("run") == tag and a.get("status", {}).get("state") == "active")
+    return sum(
+        1 for a in alerts if a.get("labels", {}).get("run") == tag and a.get("status", {}).get("state") == "active"
+    )
 
 
 @contextlib.contextmanager
@@ -525,7 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.output.parent.mkdir(exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: report[k] for k in ("median", "ratio_ours_to_alertmanager", "goal_met", "failures")}, indent=2))
+    print(
+        json.dumps({k: report[k] for k in ("median", "ratio_ours_to_alertmanager", "goal_met", "failures")}, indent=2)
+    )
     return 1 if problems else 0
 
 
