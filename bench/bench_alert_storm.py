@@ -29,12 +29,14 @@ import argparse
 import concurrent.futures
 import contextlib
 import http.client
+import itertools
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -271,6 +273,32 @@ class Alertmanager:
         self.process = None
 
 
+class CpuTimeline:
+    """Both systems' CPU seconds sampled every second from t0, for the ingest / delivery split."""
+
+    def __init__(self, read: Callable[[], dict[str, float]]) -> None:
+        self.read = read
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            self.samples.append((time.time(), self.read()))
+
+    def __enter__(self) -> CpuTimeline:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def at(self, when: float, key: str) -> float | None:
+        """The CPU of ``key`` at the first sample at or after ``when``."""
+        return next((cpu[key] for at, cpu in self.samples if at >= when), None)
+
+
 def get_json(url: str, timeout: float = 120) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as resp:
         return json.loads(resp.read())
@@ -288,6 +316,12 @@ def peak_per_second(records: list[Recorded]) -> int:
             lo += 1
         best = max(best, hi - lo + 1)
     return best
+
+
+def min_gap_ms(records: list[Recorded]) -> float | None:
+    times = sorted(r.at for r in records)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    return round(min(gaps) * 1000, 1) if gaps else None
 
 
 def webhook_instances(records: list[Recorded], tag: str) -> set[str]:
@@ -321,6 +355,7 @@ def sink_figures(sink: Sink, tag: str, t0: float, n: int) -> dict[str, Any]:
         "webhook_notifications": len(hooks),
         "slack_notifications": len(slack),
         "slack_peak_per_second": peak_per_second(slack),
+        "slack_min_gap_ms": min_gap_ms(slack),
         "first_notification_s": None if first is None else round(first - t0, 3),
         "last_notification_s": None if not every else round(max(r.at for r in every) - t0, 3),
         "alerts_reaching_webhook": len(reached),
@@ -403,28 +438,40 @@ def one_run(run: int, args: argparse.Namespace, binary: Path) -> dict[str, Any]:
         t0 = time.time() + 1.0
         bodies = schedule(n, args.seconds, tag, t0)
         load_before = os.getloadavg()
-        cpu_before = {"ours": workerd_cpu(stack), "alertmanager": am.cpu()}
+
+        def both_cpu() -> dict[str, float]:
+            return {"ours": workerd_cpu(stack), "alertmanager": am.cpu()}
+
+        cpu_before = both_cpu()
         feeds = {"ours": Feed(), "alertmanager": Feed()}
         targets = {"ours": f"{stack.base_url}/alerts/api/v2/alerts", "alertmanager": f"{am.base_url}/api/v2/alerts"}
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            done = [pool.submit(send_storm, targets[k], bodies, t0, feeds[k]) for k in feeds]
-            for future in done:
-                future.result()
-        quiet = TIMERS_S["group_interval"] + 4
-        wait_quiet([ours_sink, am_sink], quiet_s=quiet, timeout_s=args.settle_timeout)
-        cpu_after = {"ours": workerd_cpu(stack), "alertmanager": am.cpu()}
+        with CpuTimeline(both_cpu) as timeline:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+                done = [pool.submit(send_storm, targets[k], bodies, t0, feeds[k]) for k in feeds]
+                for future in done:
+                    future.result()
+            quiet = TIMERS_S["group_interval"] + 4
+            wait_quiet([ours_sink, am_sink], quiet_s=quiet, timeout_s=args.settle_timeout)
+        cpu_after = both_cpu()
         load_after = os.getloadavg()
         ours_active = active_count(get_json(f"{stack.base_url}/alerts/api/v2/alerts"), tag)
         am_active = active_count(get_json(f"{am.base_url}/api/v2/alerts"), tag)
         sinks = {"ours": ours_sink, "alertmanager": am_sink}
-        out: dict[str, Any] = {"run": run, "loadavg_before": load_before, "loadavg_after": load_after}
+        out: dict[str, Any] = {
+            "run": run,
+            "loadavg_before": load_before,
+            "loadavg_after": load_after,
+            "stack_start_s": round(stack.ready_s - stack.started_s, 1),
+        }
         for key, active in (("ours", ours_active), ("alertmanager", am_active)):
             cpu = cpu_after[key] - cpu_before[key]
+            at_ingest_end = timeline.at(feeds[key].finished_s, key)
             out[key] = {
                 **feed_figures(feeds[key], t0, n),
                 **sink_figures(sinks[key], tag, t0, n),
                 "cpu_s": round(cpu, 2),
                 "cpu_ms_per_1000_alerts": round(cpu * 1000 / (n / 1000), 1),
+                "cpu_s_until_ingest_done": None if at_ingest_end is None else round(at_ingest_end - cpu_before[key], 2),
                 "active_at_end": active,
                 "all_active": active == n,
             }

@@ -10,6 +10,7 @@ Every attempt is a row of ``attempts``, the history ``GET /alerts/notifications`
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from typing import Any
@@ -124,9 +125,13 @@ class Outbox(SqliteObject):
             await self._wake()
 
     async def _deliver_due(self) -> None:
+        """Send the due items (one per group, so a group never overtakes itself) concurrently: one
+        after the other, a storm's backlog drained at one round trip per notification. A paced
+        receiver has at most one send in an alarm, and the next is spaced from its answer."""
         setup = setup_of(self.env)
         pacer = self._pacer()
         pending = [_item(r) for r in self.rows(PENDING)]
+        sends = []
         for item in due(pending, now_ms(), BATCH):
             receiver = setup.receiver(item.receiver)
             rate = None if receiver is None else receiver.max_per_second
@@ -136,9 +141,12 @@ class Outbox(SqliteObject):
                 continue
             pacer = slot.pacer
             self.sql.exec("INSERT OR REPLACE INTO pacing (id, body) VALUES (0, ?)", json.dumps(pacer.to_json()))
-            await self._attempt(item, receiver)
+            sends.append(self._attempt(item, receiver, paced=rate is not None))
+        failed = [r for r in await asyncio.gather(*sends, return_exceptions=True) if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
 
-    async def _attempt(self, item: OutboxItem, receiver: Any) -> None:
+    async def _attempt(self, item: OutboxItem, receiver: Any, *, paced: bool = False) -> None:
         row = self.one("SELECT notification FROM items WHERE id = ?", item.id)
         notification = decode(Notification, row.notification)
         started = now_ms()
@@ -160,6 +168,9 @@ class Outbox(SqliteObject):
         else:
             decision = on_answer(item, status, headers, now_ms(), POLICY, rand=random.random, error=error)
         self._store(decision.item, attempt_record(decision, started, now_ms()))
+        if paced:  # the next send to this receiver is spaced from this answer (alarms do not overlap)
+            pacer = self._pacer().finished(item.receiver, now_ms())
+            self.sql.exec("INSERT OR REPLACE INTO pacing (id, body) VALUES (0, ?)", json.dumps(pacer.to_json()))
 
     def _store(self, item: OutboxItem, record: AttemptRecord) -> None:
         self.sql.exec(
