@@ -17,9 +17,12 @@ are read, and deleted by the first write.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
+import operator
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from .center import CenterState
@@ -38,6 +41,7 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=16_384)  # every write names every group's slot
 def group_slot(route_id: str, labels: LabelSet) -> str:
     return dumps([route_id, [list(pair) for pair in labels]])
 
@@ -58,9 +62,27 @@ def group_from_row(data: Mapping[str, Any], alerts: Mapping[str, Alert]) -> Aggr
     return group
 
 
+def _changed(current: Mapping[str, Alert], written: Mapping[str, Alert | None]) -> list[str]:
+    """The keys whose object is not the one written (the loop in C: a store of 10,000 alerts is
+    scanned on every write)."""
+    flags = map(operator.is_not, current.values(), map(written.get, current.keys()))
+    return list(itertools.compress(current.keys(), flags))
+
+
+def _doc_signature(state: CenterState, name: str) -> Any:
+    """A cheap stand-in for a document's text where one is exact: the notification log's entries
+    are frozen and replaced when recorded, so equal entries (by identity) mean an equal text."""
+    if name == "nflog":
+        return state.nflog.retention_ms, dict(state.nflog.entries)
+    return None
+
+
+_GROUP_FIELDS = operator.itemgetter(*(f.name for f in fields(AggregationGroup) if f.name != "alerts"))
+
+
 def _group_signature(group: AggregationGroup) -> tuple[Any, ...]:
     """The group's fields and its alerts (compared by identity, then by value)."""
-    return tuple(v for k, v in vars(group).items() if k != "alerts"), dict(group.alerts)
+    return _GROUP_FIELDS(vars(group)), dict(group.alerts)
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,7 @@ class RowWriter:
     alerts: Mapping[str, Alert | None] = field(default_factory=dict)
     groups: Mapping[str, tuple[Any, ...] | None] = field(default_factory=dict)
     docs: Mapping[str, str | None] = field(default_factory=dict)
+    doc_signatures: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, state: CenterState, docs: Mapping[str, str]) -> RowWriter:
@@ -93,6 +116,7 @@ class RowWriter:
             dict(state.alerts),
             {group_slot(*slot): _group_signature(g) for slot, g in state.groups.groups.items()},
             dict(docs),
+            {name: _doc_signature(state, name) for name in doc_parts() if name in docs},
         )
 
     @classmethod
@@ -103,8 +127,10 @@ class RowWriter:
         return cls(dict.fromkeys(alert_keys), dict.fromkeys(group_keys), docs)
 
     def changes(self, state: CenterState) -> tuple[RowChanges, RowWriter]:
-        alerts = {fp: dumps(a.to_json()) for fp, a in state.alerts.items() if self.alerts.get(fp) is not a}
-        gone = tuple(fp for fp in self.alerts if fp not in state.alerts)
+        alerts = {fp: dumps(state.alerts[fp].to_json()) for fp in _changed(state.alerts, self.alerts)}
+        added = sum(1 for fp in alerts if fp not in self.alerts)
+        kept = len(state.alerts) - added  # all of them were written: if as many were, none is gone
+        gone = () if kept == len(self.alerts) else tuple(fp for fp in self.alerts if fp not in state.alerts)
         moved = {*alerts, *gone}  # a group row refers to these stored alerts or holds a copy of them
         signatures = {group_slot(*slot): (g, _group_signature(g)) for slot, g in state.groups.groups.items()}
         groups = {
@@ -112,7 +138,15 @@ class RowWriter:
             for slot, (g, sig) in signatures.items()
             if self.groups.get(slot) != sig or not moved.isdisjoint(g.alerts)
         }
-        texts = {name: dumps(state.part_json(name)) for name in doc_parts()}
+        signatures_of_docs = {name: _doc_signature(state, name) for name in doc_parts()}
+        texts = {
+            name: text
+            for name in doc_parts()
+            if (text := self.docs.get(name)) is not None
+            and signatures_of_docs[name] is not None
+            and self.doc_signatures.get(name) == signatures_of_docs[name]
+        }
+        texts |= {name: dumps(state.part_json(name)) for name in doc_parts() if name not in texts}
         docs = {name: text for name, text in texts.items() if self.docs.get(name) != text}
         changes = RowChanges(
             alerts,
@@ -122,7 +156,8 @@ class RowWriter:
             docs,
             tuple(name for name in self.docs if name in ROW_PARTS),  # the older layout's; others are left alone
         )
-        written = RowWriter(dict(state.alerts), {slot: sig for slot, (_g, sig) in signatures.items()}, texts)
+        groups_written = {slot: sig for slot, (_g, sig) in signatures.items()}
+        written = RowWriter(dict(state.alerts), groups_written, texts, signatures_of_docs)
         return changes, written
 
 

@@ -172,24 +172,25 @@ def test_an_unknown_writer_rewrites_everything_and_drops_stale_rows() -> None:
     assert snapshot(storage.read()[0]) == snapshot(state)
 
 
-_STEP = st.one_of(
-    st.tuples(st.just("receive"), st.lists(st.integers(0, 30), min_size=1, max_size=8), st.booleans()),
-    st.tuples(st.just("flush"), st.integers(0, 3_000)),
-    st.tuples(st.just("forget"), st.integers(0, 20 * 60_000)),
-    st.tuples(
-        st.just("reload"),
+_STEP = st.tuples(
+    st.one_of(
+        st.tuples(st.just("receive"), st.lists(st.integers(0, 30), min_size=1, max_size=8), st.booleans()),
+        st.tuples(st.just("flush"), st.integers(0, 3_000)),
+        st.tuples(st.just("forget"), st.integers(0, 20 * 60_000)),
+        st.tuples(st.just("reload")),
     ),
+    st.booleans(),  # write after this step (else the changes pile up until a later write)
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(steps=st.lists(_STEP, max_size=25))
-def test_storage_always_holds_the_state_in_memory(steps: list[tuple[Any, ...]]) -> None:
-    # Any sequence of the center's mutations, each followed by a write of the changes: reading
-    # the rows back always gives the state in memory; a reload continues from what was read.
+def test_storage_always_holds_the_state_in_memory(steps: list[tuple[tuple[Any, ...], bool]]) -> None:
+    # Any sequence of the center's mutations, written after some of them: reading the rows back
+    # after a write always gives the state in memory; a reload continues from what was stored.
     state, storage, writer = CenterState(), Storage(), RowWriter()
     now = T
-    for step in steps:
+    for step, write in [*steps, (("write",), True)]:
         now += 500
         if step[0] == "receive":
             resolve = step[2]
@@ -200,8 +201,9 @@ def test_storage_always_holds_the_state_in_memory(steps: list[tuple[Any, ...]]) 
         elif step[0] == "forget":
             now += step[1]
             forget_old(state, now)
-        else:
+        elif step[0] == "reload":
             state, writer = storage.read()
             continue
-        writer = written(state, writer, storage)
-        assert snapshot(storage.read()[0]) == snapshot(state)
+        if write:
+            writer = written(state, writer, storage)
+            assert snapshot(storage.read()[0]) == snapshot(state)
