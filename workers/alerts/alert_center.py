@@ -1,10 +1,12 @@
 """AlertCenter: the one Durable Object (name "alerts") that owns the alerts by fingerprint, the
 aggregation groups, the notification log, silences, acknowledgements and the rule states.
 
-Storage: one JSON document per part of the core's CenterState in ``state`` (alerts, groups, nflog,
-acks, silences, rules), rewritten together in one synchronous block with the ``handoff`` rows: the
-notifications a flush let through, kept until the Outbox has them (INSERT OR IGNORE by the
-notification's deterministic id), so a crash between the two sends nothing twice and loses nothing.
+Storage (``center_rows``): a row per alert and per aggregation group, one JSON document per small
+part of the core's CenterState in ``state`` (nflog, acks, silences, rules), of which a call writes
+only what changed, in one synchronous block with the ``handoff`` rows: the notifications a flush
+let through, kept until the Outbox has them (INSERT OR IGNORE by the notification's deterministic
+id), so a crash between the two sends nothing twice and loses nothing. The decoded state is kept
+between calls once its write succeeded.
 Group timers are this object's alarm (``GroupTable.next_wakeup``).
 """
 
@@ -15,6 +17,7 @@ import uuid
 from typing import Any
 
 from alert_setup import outbox, setup_of
+from center_rows import TABLES, CenterRows
 from edgewatch.alerts import center as core
 from edgewatch.alerts import views
 from edgewatch.alerts.center import CenterState
@@ -50,16 +53,18 @@ class AlertCenter(SqliteObject):
         "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS handoff (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, notification TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+        *TABLES,
     )
 
+    def __init__(self, ctx: Any, env: Any) -> None:
+        super().__init__(ctx, env)
+        self.store = CenterRows(self)
+
     def _load(self) -> CenterState:
-        parts = {row.key: json.loads(row.value) for row in self.rows("SELECT key, value FROM state")}
-        return CenterState.from_parts(parts)
+        return self.store.take()
 
     def _save(self, state: CenterState, handoff: list[Notification], decisions: list[Any] | None = None) -> None:
-        for name in CenterState.PARTS:
-            text = json.dumps(state.part_json(name), separators=(",", ":"))
-            self.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", name, text)
+        self.store.write(state)
         for n in handoff:
             self.sql.exec(
                 "INSERT OR IGNORE INTO handoff (id, at_ms, notification) VALUES (?, ?, ?)",
@@ -71,6 +76,7 @@ class AlertCenter(SqliteObject):
             self.sql.exec("INSERT INTO decisions (body) VALUES (?)", encode(d))
         if decisions:
             self.sql.exec("DELETE FROM decisions WHERE seq <= (SELECT max(seq) FROM decisions) - ?", MAX_DECISIONS)
+        self.store.keep(state)
 
     async def _hand_over(self, now: int) -> None:
         rows = self.rows("SELECT id, notification FROM handoff ORDER BY at_ms, id")
@@ -189,6 +195,7 @@ class AlertCenter(SqliteObject):
     async def view(self, name: str, now: int) -> str:
         """A read body as JSON text: alerts, groups, rules, silences, v2_alerts, v2_groups, v2_silences, decisions."""
         state, now = self._load(), int(now)
+        self.store.keep(state)  # a read: the state stays as it was
         name = str(name)
         if name == "decisions":
             rows = self.rows("SELECT body FROM decisions ORDER BY seq DESC LIMIT 200")

@@ -10,6 +10,7 @@ Every attempt is a row of ``attempts``, the history ``GET /alerts/notifications`
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from typing import Any
@@ -47,6 +48,12 @@ KEEP_ATTEMPTS = 5_000
 DEAD_KEEP_MS = 7 * 86_400_000
 POLICY = RetryPolicy()
 _EMPTY = OutboundRequest("POST", "", {}, b"")
+# The pending items without their notification bodies (read per item at send time): an alarm
+# reading every pending body made a storm's backlog cost its size at every wake-up.
+PENDING = (
+    "SELECT id, receiver, group_key, reason, created_ms, state, attempts, next_attempt_ms, last_status, last_error"
+    " FROM items WHERE state = 'pending'"
+)
 
 
 def _item(row: Any) -> OutboxItem:
@@ -105,7 +112,7 @@ class Outbox(SqliteObject):
         return encode(Enqueued(added, len(r.notifications) - added))
 
     async def _wake(self) -> None:
-        pending = [_item(r) for r in self.rows("SELECT * FROM items WHERE state = 'pending'")]
+        pending = [_item(r) for r in self.rows(PENDING)]
         wake = next_wake_ms(pending)
         if wake is not None:
             current = await self.ctx.storage.getAlarm()
@@ -123,9 +130,13 @@ class Outbox(SqliteObject):
             await self._wake()
 
     async def _deliver_due(self) -> None:
+        """Send the due items (one per group, so a group never overtakes itself) concurrently: one
+        after the other, a storm's backlog drained at one round trip per notification. A paced
+        receiver has at most one send in an alarm, and the next is spaced from its answer."""
         setup = setup_of(self.env)
         pacer = self._pacer()
-        pending = [_item(r) for r in self.rows("SELECT * FROM items WHERE state = 'pending'")]
+        pending = [_item(r) for r in self.rows(PENDING)]
+        sends = []
         for item in due(pending, now_ms(), BATCH):
             receiver = setup.receiver(item.receiver)
             rate = None if receiver is None else receiver.max_per_second
@@ -135,9 +146,12 @@ class Outbox(SqliteObject):
                 continue
             pacer = slot.pacer
             self.sql.exec("INSERT OR REPLACE INTO pacing (id, body) VALUES (0, ?)", json.dumps(pacer.to_json()))
-            await self._attempt(item, receiver)
+            sends.append(self._attempt(item, receiver, paced=rate is not None))
+        failed = [r for r in await asyncio.gather(*sends, return_exceptions=True) if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
 
-    async def _attempt(self, item: OutboxItem, receiver: Any) -> None:
+    async def _attempt(self, item: OutboxItem, receiver: Any, *, paced: bool = False) -> None:
         row = self.one("SELECT notification FROM items WHERE id = ?", item.id)
         notification = decode(Notification, row.notification)
         started = now_ms()
@@ -159,6 +173,9 @@ class Outbox(SqliteObject):
         else:
             decision = on_answer(item, status, headers, now_ms(), POLICY, rand=random.random, error=error)
         self._store(decision.item, attempt_record(decision, started, now_ms()))
+        if paced:  # the next send to this receiver is spaced from this answer (alarms do not overlap)
+            pacer = self._pacer().finished(item.receiver, now_ms())
+            self.sql.exec("INSERT OR REPLACE INTO pacing (id, body) VALUES (0, ?)", json.dumps(pacer.to_json()))
 
     def _store(self, item: OutboxItem, record: AttemptRecord) -> None:
         self.sql.exec(

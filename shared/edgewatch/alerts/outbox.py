@@ -315,6 +315,12 @@ class Pacer:
     def take(self, receiver: str, at_ms: int) -> Pacer:
         return Pacer({**self.last_ms, receiver: at_ms})
 
+    def finished(self, receiver: str, at_ms: int) -> Pacer:
+        """A send reserved earlier has its answer at ``at_ms``: the next one is spaced from then.
+        Sends that overlap or are late on the wire (sent concurrently with others) would otherwise
+        arrive closer together than the spacing."""
+        return Pacer({**self.last_ms, receiver: max(at_ms, self.last_ms.get(receiver, at_ms))})
+
     def to_json(self) -> dict[str, Any]:
         return {"last_ms": dict(self.last_ms)}
 

@@ -14,6 +14,7 @@ Alertmanager's: depth-first, left to right; the first matching child wins unless
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,17 +78,57 @@ class Route:
         if not matches_all(self.matchers, values):
             return []
         found: list[RouteOptions] = []
-        for child in self.routes:
+        for child in self._children_for(values):
             matched = child.match(values)
             found.extend(matched)
             if matched and not child.continue_matching:
                 break
         return found or [self.options]
 
+    @functools.cached_property
+    def _index(self) -> ChildIndex:
+        return ChildIndex.of(self.routes)
+
+    def _children_for(self, values: Mapping[str, str]) -> Sequence[Route]:
+        """The children that can match, in order: those that require a label value (an equality
+        matcher on a non-empty value) only when the labels have it. Every rule's ``channels``
+        become a route on its alertname, so without this a run of 500 rules matched each of its
+        alerts against 500 routes."""
+        index = self._index
+        if not index.by_value:
+            return self.routes
+        positions = list(index.others)
+        for name in index.names:
+            positions.extend(index.by_value.get((name, values.get(name, "")), ()))
+        positions.sort()
+        return [self.routes[i] for i in positions]
+
     def walk(self) -> Iterable[Route]:
         yield self
         for child in self.routes:
             yield from child.walk()
+
+
+@dataclass(frozen=True)
+class ChildIndex:
+    """Child positions by the (label, value) one of their equality matchers requires; the rest."""
+
+    by_value: Mapping[tuple[str, str], tuple[int, ...]]
+    others: tuple[int, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, routes: Sequence[Route]) -> ChildIndex:
+        by_value: dict[tuple[str, str], list[int]] = {}
+        others = []
+        for position, child in enumerate(routes):
+            key = next(((m.name, m.value) for m in child.matchers if m.op is MatchOp.EQUAL and m.value), None)
+            if key is None:
+                others.append(position)
+            else:
+                by_value.setdefault(key, []).append(position)
+        names = tuple(dict.fromkeys(name for name, _value in by_value))
+        return cls({k: tuple(v) for k, v in by_value.items()}, tuple(others), names)
 
 
 def _duration(config: Mapping[str, Any], key: str, inherited: int, path: str) -> int:

@@ -213,6 +213,26 @@ def test_paced_sends_never_exceed_the_rate(arrivals: list[int], rate: float) -> 
     assert all(gap >= 1000 / rate for gap in gaps)
 
 
+@given(st.lists(st.tuples(st.integers(0, 2_000), st.integers(0, 3_000)), min_size=1, max_size=30),
+       st.sampled_from([1, 5, 10]))  # fmt: skip
+def test_sends_spaced_from_their_answers_arrive_spaced(sends: list[tuple[int, int]], rate: float) -> None:
+    # Each send is reserved at its slot, takes a while on the wire, and its answer is recorded
+    # with finished() before the next is reserved (the outbox awaits a paced send in its alarm):
+    # every arrival (between its slot and its answer) is at least the spacing after the previous.
+    pacer, now, windows = Pacer(), T0, []
+    for wait, latency in sends:
+        slot = next_slot(pacer, "slack", now + wait, rate)
+        answered = slot.at_ms + latency
+        windows.append((slot.at_ms, answered))
+        pacer, now = slot.pacer.finished("slack", answered), answered
+    for (_start, answer), (next_start, _next_answer) in itertools.pairwise(windows):
+        assert next_start - answer >= 1000 / rate
+    # finished() never moves a receiver's last slot back, and leaves the others alone
+    later = Pacer({"slack": T0 + 5_000, "email": T0})
+    assert later.finished("slack", T0 + 100).last_ms == {"slack": T0 + 5_000, "email": T0}
+    assert Pacer().finished("slack", T0).last_ms == {"slack": T0}
+
+
 def test_items_and_requests_round_trip_through_json() -> None:
     n = notification((alert(),))
     stored = enqueue(n, REQUEST, T0)

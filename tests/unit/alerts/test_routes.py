@@ -3,8 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from edgewatch.alerts.routes import RouteConfigError, build_route_tree, routes_from_rule_channels
+from edgewatch.alerts.matchers import matches_all
+from edgewatch.alerts.routes import (
+    Route,
+    RouteConfigError,
+    RouteOptions,
+    build_route_tree,
+    routes_from_rule_channels,
+)
 
 # The tree of Alertmanager's own dispatch/route_test.go, reduced and in our JSON shape.
 TREE: dict[str, Any] = {
@@ -114,3 +123,65 @@ def test_rule_channels_shorthand() -> None:
     bare = build_route_tree(routes_from_rule_channels(rules, {"receiver": "default"}))
     assert [o.receiver for o in bare.match({"alertname": "Other"})] == ["default"]
     assert config["routes"][0] == {"matchers": ['alertname="High Error Rate"'], "receiver": "slack", "continue": True}
+
+
+def _match_scanning_every_child(route: Route, labels: dict[str, str]) -> list[RouteOptions]:
+    """The definition: Alertmanager's depth-first walk over every child, left to right."""
+    if not matches_all(route.matchers, labels):
+        return []
+    found: list[RouteOptions] = []
+    for child in route.routes:
+        matched = _match_scanning_every_child(child, labels)
+        found.extend(matched)
+        if matched and not child.continue_matching:
+            break
+    return found or [route.options]
+
+
+_VALUES = st.sampled_from(["", "a", "b", "c"])
+_MATCHER = st.builds(
+    lambda name, op, value: f'{name}{op}"{value}"',
+    st.sampled_from(["alertname", "service", "env"]),
+    st.sampled_from(["=", "!=", "=~", "!~"]),
+    _VALUES,
+)
+_ROUTE = st.recursive(
+    st.fixed_dictionaries(
+        {
+            "receiver": st.sampled_from(["r1", "r2"]),
+            "matchers": st.lists(_MATCHER, max_size=2),
+            "continue": st.booleans(),
+        }
+    ),
+    lambda inner: st.fixed_dictionaries(
+        {
+            "receiver": st.sampled_from(["r1", "r2"]),
+            "matchers": st.lists(_MATCHER, max_size=2),
+            "continue": st.booleans(),
+            "routes": st.lists(inner, max_size=6),
+        }
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    children=st.lists(_ROUTE, max_size=8),
+    labels=st.fixed_dictionaries({}, optional={"alertname": _VALUES, "service": _VALUES, "env": _VALUES}),
+)
+def test_matching_through_the_child_index_is_matching_every_child(children: list[Any], labels: dict[str, str]) -> None:
+    # The index skips only children whose equality matcher the labels cannot meet (a missing label
+    # is "", and an equality on "" is never indexed): the result is the full walk's, in order.
+    tree = build_route_tree({"receiver": "root", "routes": children})
+    expected = _match_scanning_every_child(tree, {k: v for k, v in labels.items() if v})
+    assert tree.match({k: v for k, v in labels.items() if v}) == expected
+    assert tree.match(labels) == _match_scanning_every_child(tree, labels)
+
+
+def test_a_rule_per_alertname_is_found_without_trying_every_rule() -> None:
+    rules = [(f"rule-{i:03d}", ("slack",)) for i in range(500)]
+    tree = build_route_tree(routes_from_rule_channels(rules, {"receiver": "slack", "groupBy": ["alertname"]}))
+    assert [o.route_key for o in tree.match({"alertname": "rule-250"})] == ['{}/{alertname="rule-250"}']
+    assert len(tree._children_for({"alertname": "rule-250"})) == 1
+    assert tree.match({"alertname": "other"})[0].route_key == "{}"
