@@ -20,7 +20,7 @@ one; an ingest that drops alerts fails the bench), and that every alert reached 
 notification. Medians of the runs and the ratios ours / Alertmanager go to
 bench/results/alert_storm.json.
 
-    .venv/bin/python -m bench.bench_alert_storm [--alerts 10000 --seconds 60 --runs 3] [--quick]
+    .venv/bin/python -m bench.bench_alert_storm [--alerts 10000 --seconds 60 --runs 2] [--quick]
 """
 
 from __future__ import annotations
