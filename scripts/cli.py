@@ -164,6 +164,8 @@ BENCHES = {
     "threats": ["bench.bench_threats"],
     "uptime": ["bench.bench_uptime"],
     "alert-rules": ["bench.bench_alert_rules"],
+    "alert-rules-workerd": ["bench.bench_alert_rules_workerd"],
+    "alert-storm": ["bench.bench_alert_storm"],
     "otlp-decode": ["bench.bench_otlp_decode"],
     "sentry-core": ["bench.bench_sentry_core"],
 }

@@ -132,7 +132,9 @@ class AlertCenter(SqliteObject):
         return encode(RulesEvaluated(run.outcomes, len(run.alerts)))
 
     async def feed_cursor(self) -> int:
-        return self._load().feeds.uptime_seq
+        state = self._load()
+        self.store.keep(state)
+        return state.feeds.uptime_seq
 
     async def apply_sources(self, payload: str) -> str:
         polled = decode(SourcesPolled, str(payload))
