@@ -25,16 +25,15 @@ from typing import Any
 from ..errors import PayloadTooLarge
 from ..wire.attributes import check_attributes
 from ..wire.items import EntryError, LineError, json_type, show
-from ..wire.names import UNKNOWN_SERVICE, clean_service
 from ..wire.otlp_body import OtlpEncoding, otlp_document
+from ..wire.otlp_ids import hex_id, unix_nanos
+from ..wire.otlp_resource import resource_of, with_scope
 from ..wire.otlp_values import any_value, envelope_array, envelope_object, key_values
 from .entry import LEVEL_ALIASES, MAX_MESSAGE_CHARS, LogEntry, ParsedBatch
 from .ingest import check_encodable
 
 # severityNumber 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR, 21-24 FATAL
 _SEVERITY_BANDS = ("debug", "debug", "info", "warn", "error", "fatal")
-_MAX_NANOS = 2**64 - 1  # fixed64: 2554-07-21, well before MAX_TS_MS
-_ZERO_ID = {32: "0" * 32, 16: "0" * 16}
 _ERRORS_IN_MESSAGE = 5
 
 
@@ -88,46 +87,14 @@ def _record_groups(request: dict[str, Any]) -> list[_Group]:
     for i, resource_logs in enumerate(envelope_array(request.get("resourceLogs"), "resourceLogs")):
         path = f"resourceLogs[{i}]"
         envelope_object(resource_logs, path)
-        service, shared, problem = _resource(resource_logs.get("resource"), path)
+        service, shared, problem = resource_of(resource_logs.get("resource"), path)
         for j, scope_logs in enumerate(envelope_array(resource_logs.get("scopeLogs"), f"{path}.scopeLogs")):
             scope_path = f"{path}.scopeLogs[{j}]"
             envelope_object(scope_logs, scope_path)
             records = envelope_array(scope_logs.get("logRecords"), f"{scope_path}.logRecords")
             if records:
-                groups.append((service, _with_scope(shared, scope_logs.get("scope"), scope_path), problem, records))
+                groups.append((service, with_scope(shared, scope_logs.get("scope"), scope_path), problem, records))
     return groups
-
-
-def _resource(resource: Any, path: str) -> tuple[str, dict[str, Any], str | None]:
-    if resource is None:
-        return UNKNOWN_SERVICE, {}, None
-    envelope_object(resource, f"{path}.resource")
-    try:
-        attributes = key_values(resource.get("attributes"), 1)
-    except EntryError as exc:
-        return UNKNOWN_SERVICE, {}, f"{path}.resource.attributes: {exc}"
-    service = UNKNOWN_SERVICE
-    name = attributes.get("service.name")
-    if type(name) is str and name:
-        service = clean_service(name)
-        if service == name:  # kept under resource.service.name only when it had to be cleaned
-            del attributes["service.name"]
-    return service, {f"resource.{key}": value for key, value in attributes.items()}, None
-
-
-def _with_scope(shared: dict[str, Any], scope: Any, path: str) -> dict[str, Any]:
-    if scope is None:
-        return shared
-    envelope_object(scope, f"{path}.scope")
-    name, version = scope.get("name"), scope.get("version")
-    if not (type(name) is str and name) and not (type(version) is str and version):
-        return shared
-    merged = dict(shared)
-    if type(name) is str and name:
-        merged["otel.scope.name"] = name
-    if type(version) is str and version:
-        merged["otel.scope.version"] = version
-    return merged
 
 
 # -- records ---------------------------------------------------------------------------------------
@@ -137,7 +104,9 @@ def _entry(record: Any, service: str, shared: dict[str, Any], now_ms: int) -> Lo
     if type(record) is not dict:
         raise EntryError(f"log record must be an object, not {json_type(record)}")
     get = record.get
-    nanos = _nanos(get("timeUnixNano"), "timeUnixNano") or _nanos(get("observedTimeUnixNano"), "observedTimeUnixNano")
+    nanos = unix_nanos(get("timeUnixNano"), "timeUnixNano") or unix_nanos(
+        get("observedTimeUnixNano"), "observedTimeUnixNano"
+    )
     ts = nanos // 1_000_000 if nanos else now_ms
     level = _level(get("severityNumber"), get("severityText"))
 
@@ -150,8 +119,8 @@ def _entry(record: Any, service: str, shared: dict[str, Any], now_ms: int) -> Lo
     else:
         message = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    trace_id = _hex_id(get("traceId"), 32, "traceId")
-    span_id = _hex_id(get("spanId"), 16, "spanId")
+    trace_id = hex_id(get("traceId"), 32, "traceId")
+    span_id = hex_id(get("spanId"), 16, "spanId")
 
     own = get("attributes")
     attributes = dict(shared) if own is None else {**shared, **key_values(own, 1)}
@@ -161,25 +130,6 @@ def _entry(record: Any, service: str, shared: dict[str, Any], now_ms: int) -> Lo
         message = message[:MAX_MESSAGE_CHARS]
         attributes["_truncated"] = True
     return LogEntry(ts, level, message, service, trace_id, span_id, None, None, attributes)
-
-
-def _nanos(value: Any, field: str) -> int:
-    """Unix epoch nanoseconds (a fixed64: a decimal string or a number); 0 when absent."""
-    if value is None:
-        return 0
-    nanos: int
-    kind = type(value)
-    if kind is str and value.isascii() and value.isdigit() and len(value) <= 40:
-        nanos = int(value)
-    elif kind is int:
-        nanos = value
-    elif kind is float and value.is_integer():
-        nanos = int(value)
-    else:
-        raise EntryError(f"{field} must be unix epoch nanoseconds as a decimal string or an integer, not {show(value)}")
-    if not 0 <= nanos <= _MAX_NANOS:
-        raise EntryError(f"{field} {show(value)} is out of range for a fixed64")
-    return nanos
 
 
 def _level(number: Any, text: Any) -> str:
@@ -194,20 +144,3 @@ def _level(number: Any, text: Any) -> str:
     if type(text) is str:
         return LEVEL_ALIASES.get(text.strip().lower(), "info")
     return "info"
-
-
-def _hex_id(value: Any, size: int, field: str) -> str | None:
-    """A lower-case hex id; empty or all zeros (OTLP's "no id") is None."""
-    if value is None or value == "":
-        return None
-    bad = EntryError(f"{field} must be {size} hex characters (OTLP/JSON uses hex, not base64), not {show(value)}")
-    if type(value) is not str or len(value) != size:
-        raise bad
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raise bad from None
-    if len(raw) != size // 2:  # fromhex skips whitespace, which a fixed-size id cannot hold
-        raise bad
-    lowered = value.lower()
-    return None if lowered == _ZERO_ID[size] else lowered
