@@ -327,11 +327,52 @@ class AlertingConfig(_Model):
         return self
 
 
+class TraceBufferConfig(_Model):
+    """The TraceStore shards: how many, and when a shard archives its decided traces to R2."""
+
+    shards: int = Field(4, ge=1, le=64)
+    max_spans: int = Field(5_000, ge=1, le=100_000, alias="maxSpans")
+    max_bytes: int = Field(2_000_000, ge=1_000, le=20_000_000, alias="maxBytes")
+    max_age: Duration = Field("5m", alias="maxAge")
+
+
+class TraceSamplingConfig(_Model):
+    """The tail decision made per trace once its root span ended (or the wait ran out)."""
+
+    keep_errors: bool = Field(True, alias="keepErrors")
+    slow_root_ms: int = Field(2_000, ge=0, alias="slowRootMs", description="roots at least this slow are kept")
+    share: float = Field(0.1, ge=0.0, le=1.0, description="share of the other traces kept, by trace id")
+    decision_wait: Duration = Field("30s", alias="decisionWait")
+    max_wait: Duration = Field("5m", alias="maxWait")
+
+    @property
+    def decision_wait_ms(self) -> int:
+        return parse_duration_ms(self.decision_wait)
+
+    @property
+    def max_wait_ms(self) -> int:
+        return parse_duration_ms(self.max_wait)
+
+
+class ApmConfig(_Model):
+    retention: Duration = "7d"
+    apdex_threshold_ms: int = Field(500, ge=1, alias="apdexThresholdMs")
+    buffer: TraceBufferConfig = Field(default_factory=TraceBufferConfig)
+    sampling: TraceSamplingConfig = Field(default_factory=TraceSamplingConfig)
+    max_spans: int = Field(10_000, ge=1, le=100_000, alias="maxSpans", description="spans per request")
+    max_body_bytes: int = Field(5_000_000, ge=1_000, le=50_000_000, alias="maxBodyBytes")
+
+    @property
+    def retention_ms(self) -> int:
+        return parse_duration_ms(self.retention)
+
+
 class MonitoringConfig(_Model):
     health_checks: HealthChecksConfig = Field(default_factory=HealthChecksConfig, alias="healthChecks")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    apm: ApmConfig = Field(default_factory=ApmConfig)
 
 
 class RateLimit(_Model):

@@ -54,6 +54,7 @@ JOBS: dict[str, tuple[JobRef, ...]] = {
     ),
     EVERY_5_MINUTES: (
         JobRef("infra", "probe_storage", "KV, R2 and Durable Object round trips; record success and latency"),
+        JobRef("apm", "flush", "make the tail decision for ready traces; archive the kept ones to R2"),
     ),
     EVERY_15_MINUTES: (JobRef("infra", "rollup_15m", "summarise the last 15 minutes of probe samples per target"),),
     HOURLY: (
@@ -65,6 +66,7 @@ JOBS: dict[str, tuple[JobRef, ...]] = {
         JobRef("logs", "retention", "delete archived logs older than their retention, then verify what is left"),
         JobRef("monitoring", "metrics_rollup", "roll metric windows older than their retention into hourly windows"),
         JobRef("monitoring", "vitals_retention", "delete Web Vitals reports older than 30 days"),
+        JobRef("apm", "trace_retention", "delete archived traces and rollups older than apm.retention, then verify"),
     ),
 }
 

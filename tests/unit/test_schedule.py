@@ -51,10 +51,19 @@ def test_five_schedules() -> None:
             EVERY_MINUTE,
             ["infra.probe_workers", "monitoring.run_checks", "alerts.evaluate_rules", "alerts.watch_sources"],
         ),
-        (EVERY_5_MINUTES, ["infra.probe_storage"]),
+        (EVERY_5_MINUTES, ["infra.probe_storage", "apm.flush"]),
         (EVERY_15_MINUTES, ["infra.rollup_15m"]),
         (HOURLY, ["infra.rollup_1h", "logs.flush"]),
-        (DAILY, ["infra.rollup_1d", "logs.retention", "monitoring.metrics_rollup", "monitoring.vitals_retention"]),
+        (
+            DAILY,
+            [
+                "infra.rollup_1d",
+                "logs.retention",
+                "monitoring.metrics_rollup",
+                "monitoring.vitals_retention",
+                "apm.trace_retention",
+            ],
+        ),
     ],
 )
 def test_plan(cron: str, jobs: list[str]) -> None:

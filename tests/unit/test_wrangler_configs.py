@@ -85,12 +85,19 @@ def test_security_defines_its_durable_objects_with_migrations() -> None:
         assert cls in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
-def test_apm_defines_the_issue_store() -> None:
+def test_apm_defines_the_issue_and_trace_stores() -> None:
     config = _load("apm")
-    assert config["durable_objects"]["bindings"] == [{"name": "ISSUE_STORE", "class_name": "IssueStore"}]
-    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["IssueStore"]}]
-    tree = ast.parse((ROOT / "workers" / "apm" / "issue_store.py").read_text())
-    assert "IssueStore" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    assert config["durable_objects"]["bindings"] == [
+        {"name": "ISSUE_STORE", "class_name": "IssueStore"},
+        {"name": "TRACE_STORE", "class_name": "TraceStore"},
+    ]
+    assert config["migrations"] == [
+        {"tag": "v1", "new_sqlite_classes": ["IssueStore"]},
+        {"tag": "v2", "new_sqlite_classes": ["TraceStore"]},
+    ]
+    for module, cls in [("issue_store", "IssueStore"), ("trace_store", "TraceStore")]:
+        tree = ast.parse((ROOT / "workers" / "apm" / f"{module}.py").read_text())
+        assert cls in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 def test_infra_binds_the_rate_limiter_of_security() -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import issues_api
 import sentry_ingest
+import trace_ingest
+import trace_jobs
+import trace_reads
 from edgewatch_cf.app import BindingSpec, WorkerApp
 from edgewatch_cf.entrypoint import AppEntrypoint
 from issue_store import IssueStore
+from trace_store import TraceStore
 
-__all__ = ["Default", "IssueStore"]
+__all__ = ["Default", "IssueStore", "TraceStore"]
 
 app = WorkerApp(
     "apm",
@@ -17,11 +21,16 @@ app = WorkerApp(
         BindingSpec("KV", "kv"),
         BindingSpec("R2_BUCKET", "r2"),
         BindingSpec("ISSUE_STORE", "durable_object", "health"),
+        BindingSpec("TRACE_STORE", "durable_object", "health"),
         BindingSpec("ALERTS", "service", "alerts"),
     ],
-    include=(sentry_ingest.routes, issues_api.routes),
+    include=(sentry_ingest.routes, issues_api.routes, trace_ingest.routes, trace_reads.routes, trace_jobs.routes),
 )
 
 
 class Default(AppEntrypoint):
     app = app
+
+    async def export_spans(self, otlp_json: str, batch_id: str | None = None) -> str:
+        """RPC for edgewatch_cf.trace: OTLP/JSON spans over a service binding; answers the OTLP response."""
+        return await trace_ingest.export_spans(self.env, otlp_json, batch_id)

@@ -6,16 +6,27 @@ The logs adapters import its modules directly; another concern uses only the nam
 
 from __future__ import annotations
 
+from .bloom import BloomFilter
+from .buffer import flush_alarm
 from .entry import LEVEL_RANK, LEVELS, MAX_ID_CHARS, LogEntry, ParsedBatch
+from .pipeline import batch_id_of
+from .query import Cursor
+from .retention import RetentionReport, retention_problems
 from .scrub import Scrubber, ScrubRules, rules_from_config
 
 __all__ = [
     "LEVELS",
     "LEVEL_RANK",
     "MAX_ID_CHARS",
+    "BloomFilter",
+    "Cursor",
     "LogEntry",
     "ParsedBatch",
+    "RetentionReport",
     "ScrubRules",
     "Scrubber",
+    "batch_id_of",
+    "flush_alarm",
+    "retention_problems",
     "rules_from_config",
 ]
