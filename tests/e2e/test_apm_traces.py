@@ -12,6 +12,7 @@ import gzip
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -239,6 +240,20 @@ def test_summary_and_service_map_count_every_decided_trace(trace_stack: Stack) -
     assert edges[(front, back)]["calls"] == 3
     assert edges[(back, "d1")]["calls"] == 3
     assert {front, back} <= set(graph["services"])
+    # The same counts reach the metrics store as the per-endpoint series alert rules can read.
+    labels = f"service={back},endpoint=GET /stock"
+    for name, agg, expected in [
+        ("apm_requests", "sum", 3),
+        ("apm_errors", "sum", 1),
+        ("apm_request_duration_ms", "count", 3),
+    ]:
+        query = urllib.parse.urlencode({"name": name, "agg": agg, "labels": labels, "step": "3600"})
+        status, _, answer = http(trace_stack, "GET", f"/monitoring/metrics?{query}", headers=READ)
+        assert status == 200, answer
+        (series,) = answer["series"]
+        assert sum(v for _, v in series["points"] if v is not None) == expected, (name, series)
+    stats = http(trace_stack, "GET", "/apm/traces/stats", headers=READ)[2]
+    assert all(s["metrics_pending"] == 0 for s in stats["shards"]), stats
 
 
 def test_span_search_over_buffer_and_archive_with_skipped_objects(trace_stack: Stack) -> None:

@@ -156,7 +156,7 @@ def test_alerts_defines_its_durable_objects() -> None:
         ("monitoring", ["logs", "apm", "infra", "alerts", "security"]),
         ("infra", ["monitoring", "logs", "apm", "alerts", "security"]),
         ("logs", []),
-        ("apm", ["alerts"]),
+        ("apm", ["alerts", "monitoring"]),
         ("alerts", ["logs", "monitoring", "security"]),
         ("security", []),
     ],

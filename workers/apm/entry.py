@@ -23,6 +23,7 @@ app = WorkerApp(
         BindingSpec("ISSUE_STORE", "durable_object", "health"),
         BindingSpec("TRACE_STORE", "durable_object", "health"),
         BindingSpec("ALERTS", "service", "alerts"),
+        BindingSpec("MONITORING", "service", "monitoring"),
     ],
     include=(sentry_ingest.routes, issues_api.routes, trace_ingest.routes, trace_reads.routes, trace_jobs.routes),
 )

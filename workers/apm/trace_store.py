@@ -25,6 +25,7 @@ from edgewatch.apm.traces.messages import (
     TraceLookup,
     TraceShardStats,
 )
+from edgewatch.apm.traces.metric_points import endpoint_points
 from edgewatch.apm.traces.query import SpanQuery
 from edgewatch.apm.traces.rollup import Rollup, RollupKey
 from edgewatch.apm.traces.sampling import TraceDecision, Verdict
@@ -60,6 +61,9 @@ SCHEMA = (
     " minute INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, service, name, minute))",
     "CREATE INDEX IF NOT EXISTS rollups_minute ON rollups(minute)",
     "CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # Metric points of the per-endpoint series waiting to reach pitchey-monitoring (one row per flush).
+    "CREATE TABLE IF NOT EXISTS metric_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    " points TEXT NOT NULL)",
 )
 INSERT_ROWS = (
     "INSERT INTO buffered (trace_id, spans, has_root, body, bytes, arrived_at)"
@@ -181,6 +185,9 @@ class TraceStore(SqliteObject):
                 n = sum(1 for d in plan.decisions.values() if d.verdict.value == verdict)
                 self._set_stat(f"decided:{verdict}", int(self._stat(f"decided:{verdict}", "0")) + n)
         if plan.rollups:
+            points = endpoint_points(plan.rollups)  # before the merge: the points of this flush only
+            if points:
+                self.sql.exec("INSERT INTO metric_outbox (at, points) VALUES (?, ?)", now, encode(points))
             self._merge_rollups(plan.rollups)
         if plan.drop_seqs:
             self.sql.exec(
@@ -202,6 +209,7 @@ class TraceStore(SqliteObject):
             written.append(built.summary.key)
         self.sql.exec("DELETE FROM batches WHERE at < ?", now - BATCH_ID_KEEP_MS)
         self.sql.exec("DELETE FROM decisions WHERE at < ?", now - DECISION_KEEP_MS)
+        await self._send_metrics(shard)
         if error:
             failures = int(self._stat("flush_failures", "0")) + 1
             self._set_stat("flush_failures", failures)
@@ -216,6 +224,20 @@ class TraceStore(SqliteObject):
         return TraceFlushReport(
             error is None, written, error, shard, len(plan.decisions), kept, len(plan.decisions) - kept, plan.waiting
         )
+
+    async def _send_metrics(self, shard: int) -> None:
+        """Hand the outbox to pitchey-monitoring's metrics store; a row stays until it was stored."""
+        for row in self.rows("SELECT id, points FROM metric_outbox ORDER BY id LIMIT 20"):
+            try:
+                if await take_fault(self.env, "metrics_export"):
+                    raise RuntimeError("injected metrics export failure")
+                await self.env.MONITORING.metric_points(str(row["points"]))
+            except Exception as exc:
+                failures = int(self._stat("metrics_export_failures", "0")) + 1
+                self._set_stat("metrics_export_failures", failures)
+                self.console.error("metrics_export_failed", shard=shard, error=describe_error(exc), failures=failures)
+                return
+            self.sql.exec("DELETE FROM metric_outbox WHERE id = ?", row["id"])
 
     def _merge_rollups(self, rollups: dict[RollupKey, Rollup]) -> None:
         keys = [key.to_json() for key in rollups]
@@ -306,6 +328,8 @@ class TraceStore(SqliteObject):
             archived_stored_bytes=int(objects["stored"]),
             decisions=decisions,
             flush_failures=int(self._stat("flush_failures", "0")),
+            metrics_pending=self.count("metric_outbox"),
+            metrics_export_failures=int(self._stat("metrics_export_failures", "0")),
             last_flush_ok=int(self._stat("last_flush_ok", "0")) or None,
             last_flush_error=self._stat("last_flush_error") or None,
             failing_since_ms=int(self._stat("failing_since", "0")) or None,

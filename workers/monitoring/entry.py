@@ -39,6 +39,10 @@ class Default(AppEntrypoint):
         """One alert rule query's values per label set (an encoded MetricQuery in)."""
         return await alert_series.metric_aggregates(self.env, str(query))
 
+    async def metric_points(self, points: str) -> int:
+        """RPC for pitchey-apm: an encoded list of edgewatch.metrics.Point (the per-endpoint series)."""
+        return await metrics_api.store_encoded_points(self.env, str(points))
+
     async def uptime_feed(self, since_seq: int, limit: int, now_ms: int) -> str:
         """Alerting's uptime feed: an encoded edgewatch.uptime.AlertFeed."""
         return await alert_feeds.uptime_feed(self.env, int(since_seq), int(limit), int(now_ms))

@@ -50,6 +50,11 @@ async def store_points(env: Any, points: list[Point], service_label: str | None)
     return sum(int(n) for n in stored)
 
 
+async def store_encoded_points(env: Any, payload: str) -> int:
+    """Points another Worker of the stack measured (pitchey-apm's endpoint series), already valid."""
+    return await store_points(env, decode(list[Point], payload), None)
+
+
 async def _ingest_metrics(req: Incoming, otlp: bool) -> Reply:
     scope = ingest_scope_for(req.env, req.header("authorization"))
     encoding = OtlpEncoding.JSON

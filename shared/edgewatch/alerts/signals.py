@@ -37,6 +37,9 @@ DEFAULT_SIGNALS: Mapping[str, str] = {
     "error_rate": 'sum(log_events{level=~"error|fatal"}[5m]) by (service) / sum(log_events[5m]) by (service)',
     # the p95 of the request timing, per service, over the last 5 minutes
     "p95_response_time": "p95(http_request_duration_ms[5m]) by (service)",
+    # from the traces (pitchey-apm): server spans' errors over requests, and their p95, per service
+    "apm_error_rate": "sum(apm_errors[5m]) by (service) / sum(apm_requests[5m]) by (service)",
+    "apm_p95_ms": "p95(apm_request_duration_ms[5m]) by (service)",
 }
 _SIGNAL_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 _QUANTILE_NAME = re.compile(r"p(?:[1-9][0-9]?|999)")

@@ -218,6 +218,15 @@ class QuantileSketch:
                 return min(self.max, max(self.min, self._value(key)))
         return self.max
 
+    def weighted_values(self) -> list[tuple[float, float]]:
+        """Each bucket's representative value and weight (the zero bucket as 0.0), low to high:
+        what another sketch needs to re-add this one's observations."""
+        out = [(-self._value(key), weight) for key, weight in reversed(self._neg.items())]
+        if self.zero:
+            out.append((0.0, self.zero))
+        out += [(min(self.max, max(self.min, self._value(key))), weight) for key, weight in self._pos.items()]
+        return out
+
     @property
     def avg(self) -> float | None:
         return None if self.count == 0 else self.sum / self.count

@@ -70,6 +70,8 @@ class TraceShardStats:
     archived_stored_bytes: int
     decisions: dict[str, int] = field(default_factory=dict)
     flush_failures: int = 0
+    metrics_pending: int = 0  # flushes whose endpoint metric points have not reached the metrics store
+    metrics_export_failures: int = 0
     last_flush_ok: int | None = None
     last_flush_error: str | None = None
     failing_since_ms: int | None = None
