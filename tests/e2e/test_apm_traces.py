@@ -34,6 +34,7 @@ from scripts.stack import Stack
 
 READ_TOKEN = "apm-trace-read-01"
 INGEST_TOKEN = "apm-trace-ingest-01"
+SENTRY_KEY = "0123456789abcdef0123456789abcdef"
 READ = {"authorization": f"Bearer {READ_TOKEN}"}
 INGEST = {"authorization": f"Bearer {INGEST_TOKEN}"}
 CONFIG = {
@@ -58,6 +59,7 @@ def trace_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "READ_TOKENS": READ_TOKEN,
             "LOG_INGEST_TOKENS": json.dumps({INGEST_TOKEN: "*"}),
             "MONITORING_CONFIG_JSON": json.dumps(CONFIG),
+            "SENTRY_PROJECT_KEYS": f"1:{SENTRY_KEY}",
         },
     )
     stack.start()
@@ -389,3 +391,38 @@ def test_retention_deletes_archived_traces_and_verifies(trace_stack: Stack) -> N
     assert get_trace(trace_stack, trace_id)[0] == 404
     status, _, health = http(trace_stack, "GET", "/apm/health")
     assert status == 200, health
+
+
+def test_sentry_sdk_transactions_become_spans_of_one_trace(trace_stack: Stack) -> None:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=f"http://{SENTRY_KEY}@{trace_stack.base_url.split('://', 1)[1]}/apm/1",
+        traces_sample_rate=1.0,
+        release="orders@2.0",
+        transport_queue_size=10,
+    )
+    try:
+        with sentry_sdk.start_transaction(op="http.server", name="GET /orders/{id}") as txn:
+            sentry_sdk.set_tag("service", "orders-sentry")
+            with sentry_sdk.start_span(op="db.query", name="SELECT order") as db:
+                db.set_status("internal_error")
+                time.sleep(0.01)
+        trace_id = txn.trace_id
+    finally:
+        sentry_sdk.flush(timeout=10)
+        sentry_sdk.get_client().close()
+    deadline = time.time() + 20
+    while True:
+        status, view = get_trace(trace_stack, trace_id)
+        if status == 200 or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert status == 200, view
+    assert [(s["name"], s["kind"], s["depth"]) for s in view["spans"]] == [
+        ("GET /orders/{id}", "server", 0),
+        ("SELECT order", "client", 1),
+    ]
+    assert view["services"] == ["orders-sentry"]
+    assert view["spans"][0]["attributes"]["sentry.release"] == "orders@2.0"
+    assert [e["name"] for e in view["errors"]] == ["SELECT order"]

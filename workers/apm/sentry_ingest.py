@@ -33,10 +33,13 @@ from edgewatch.apm import (
     plan_ingest,
     regression_alert,
 )
+from edgewatch.apm.traces.sentry_spans import transaction_spans
+from edgewatch.apm.traces.span import ParsedSpans
 from edgewatch.codec import decode, encode
 from edgewatch.errors import ApiError, error_line
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.clock import now_ms
+from trace_ingest import store_spans
 
 routes = Routes()
 MAX_BODY = 20 * 1024 * 1024
@@ -66,10 +69,12 @@ async def _read(req: Incoming, project: str, endpoint: Endpoint) -> Envelope:
     return envelope
 
 
-def _request(req: Incoming, project: str, envelope: Envelope, now: int) -> IngestRequest:
+def _request(req: Incoming, project: str, envelope: Envelope, now: int) -> tuple[IngestRequest, dict[str, Any] | None]:
+    """What the IssueStore records, and the transaction whose spans the trace store keeps."""
     plan = plan_ingest(envelope)
+    transaction = None if plan.transaction is None else plan.transaction.data
     if plan.event is None or plan.event.data is None:
-        return IngestRequest(project, now, plan.categories, None, None, plan.discarded, plan.skipped)
+        return IngestRequest(project, now, plan.categories, None, None, plan.discarded, plan.skipped), transaction
     header_id = plan.event.headers.get("event_id")
     event = normalize_event(
         plan.event.data,
@@ -79,7 +84,17 @@ def _request(req: Incoming, project: str, envelope: Envelope, now: int) -> Inges
         scrubber=settings.scrubber(req.env),
     )
     grouping = group_event(event, event.fingerprint)
-    return IngestRequest(project, now, plan.categories, event, grouping, plan.discarded, plan.skipped)
+    return IngestRequest(project, now, plan.categories, event, grouping, plan.discarded, plan.skipped), transaction
+
+
+async def _store_transaction(req: Incoming, project: str, data: dict[str, Any], event_id: str | None) -> None:
+    """The transaction's spans into the trace store (a retried envelope is stored once, by its id)."""
+    converted = transaction_spans(data, project)
+    if converted.skipped:
+        req.console.warn("transaction_spans_skipped", project=project, skipped=converted.skipped)
+    if converted.spans:
+        parsed = ParsedSpans(converted.spans, [], len(converted.spans))
+        await store_spans(req.env, parsed, None if event_id is None else f"sentry:{event_id}")
 
 
 async def _raise_regression(req: Incoming, issue: Issue, reason: str, now: int) -> None:
@@ -115,7 +130,7 @@ async def ingest(req: Incoming) -> Reply:
     now = now_ms()
     try:
         envelope = await _read(req, project, endpoint)
-        payload = _request(req, project, envelope, now)
+        payload, transaction = _request(req, project, envelope, now)
     except (BodyError, AuthError) as exc:
         return await _refused(req, project, exc.status, str(exc.problem), str(exc), cors=cors)
     except EventError as exc:
@@ -135,6 +150,11 @@ async def ingest(req: Incoming) -> Reply:
     if answer.decision.status == 429:
         return _error(429, "rate_limited", f"spike protection: {answer.decision.rate_limits}", headers)
     event_id = payload.event.event_id if payload.event is not None else envelope.event_id
+    if transaction is not None:
+        try:
+            await _store_transaction(req, project, transaction, envelope.event_id)
+        except ApiError as exc:  # the trace store is down: the SDK retries, the batch id dedupes
+            return _error(exc.status, exc.code, exc.message, {**cors, **exc.headers})
     return Reply(accepted_body(event_id), 200, headers)
 
 

@@ -31,21 +31,24 @@ class IngestPlan:
     event: Item | None = None  # the event item (an envelope holds at most one)
     discarded: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    transaction: Item | None = None  # a transaction item: its spans go to the trace store
 
 
 def plan_ingest(envelope: Envelope) -> IngestPlan:
     categories: dict[str, int] = {}
     discarded: dict[str, int] = {}
-    event = None
+    event = transaction = None
     for item in envelope.items:
         categories[item.category] = categories.get(item.category, 0) + 1
         if item.type is ItemType.EVENT:
             event = item
+        elif item.type is ItemType.TRANSACTION and item.data is not None:
+            transaction = item
         elif item.type is ItemType.CLIENT_REPORT and item.data is not None:
             for (reason, category), quantity in discarded_events(item.data).items():
                 key = f"{reason}:{category}"
                 discarded[key] = discarded.get(key, 0) + quantity
-    return IngestPlan(categories, event, discarded, dict(envelope.skipped))
+    return IngestPlan(categories, event, discarded, dict(envelope.skipped), transaction)
 
 
 def _limit(text: str, where: str) -> SpikeLimit:
