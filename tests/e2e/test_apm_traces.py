@@ -430,3 +430,27 @@ def test_sentry_sdk_transactions_become_spans_of_one_trace(trace_stack: Stack) -
     assert view["services"] == ["orders-sentry"]
     assert view["spans"][0]["attributes"]["sentry.release"] == "orders@2.0"
     assert [e["name"] for e in view["errors"]] == ["SELECT order"]
+
+
+def test_opentelemetry_js_sdk_json_export(trace_stack: Stack) -> None:
+    import subprocess
+
+    from scripts.toolchain import ROOT, node_binary
+
+    service = f"js-{uuid.uuid4().hex[:8]}"
+    script = ROOT / "tests" / "e2e" / "js" / "otel_trace_export.mjs"
+    done = subprocess.run(
+        [str(node_binary()), str(script), trace_stack.base_url, INGEST_TOKEN, service],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["codes"] == [0, 0], result  # ExportResultCode.SUCCESS for each span
+    status, view = get_trace(trace_stack, result["trace_id"])
+    assert status == 200, view
+    root, child = view["spans"]
+    assert (root["name"], root["kind"], root["depth"]) == ("POST /checkout", "server", 0)
+    assert root["attributes"]["retries"] == 2 and root["attributes"]["cached"] is False
+    assert (child["name"], child["kind"], child["status"], child["depth"]) == ("charge card", "client", "error", 1)
+    assert child["status_message"] == "card declined" and child["events"][0]["attributes"] == {"attempt": 1}
+    assert view["services"] == [service]
