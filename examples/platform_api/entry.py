@@ -4,7 +4,8 @@ reporting its errors with edgewatch_cf.sentry (the seed's Toucan setup: ``servic
 
 Local and test stacks route /api/* here (never deployed): it shows the middleware as a user would
 wire it, and lets the end-to-end tests run the user's guide against real requests. ``/api/boom``
-raises, so a real exception reaches the error tracker.
+raises (captured by ``capture_errors``, answered 500); ``/api/report`` reports a handled error with
+a client of its own (toucan's shape) that may send two headers and one cookie.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 from workers import Response, WorkerEntrypoint
 
 from edgewatch_cf.guard import protect
-from edgewatch_cf.sentry import capture_errors, current
+from edgewatch_cf.sentry import Sentry, capture_errors, current
 
 SERVICE = "platform-api"
 
@@ -64,6 +65,13 @@ class Default(WorkerEntrypoint):
             sentry.set_user({"id": _user(request)} if _user(request) else None)
         if path == "/api/boom":
             load_order(request.headers.get("x-order-id") or "42")
+        if path == "/api/report":
+            allowed = {"allow_headers": ["user-agent", "authorization"], "allow_cookies": ["theme"]}
+            own = Sentry(request, self.env, self.ctx, **_sentry_options(self.env), **allowed)
+            try:
+                load_order("report")
+            except OrderError as exc:
+                return Response(json.dumps({"event_id": own.capture_exception(exc)}), status=202)
         status = 401 if request.headers.get("x-fail-auth") else 200
         body = json.dumps({"ok": status == 200, "path": str(request.url).split("?", 1)[0]})
         return Response(body, status=status, headers={"content-type": "application/json"})

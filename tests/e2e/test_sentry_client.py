@@ -121,7 +121,7 @@ def test_an_uncaught_exception_becomes_an_issue_with_tags_frames_and_breadcrumbs
     event = event_of(sent)
     # what left the Worker: no headers, cookies, query or body by default
     assert event["request"] == {"method": "GET", "url": f"{stack.base_url}/api/boom"}, event["request"]
-    for secret in (b"very-secret-token", b"abc123", b"4111111111111111", b"theme"):
+    for secret in (b"very-secret-token", b"abc123", b"4111111111111111", b"dark"):
         assert secret not in sent.body, secret
     assert event["tags"] == {"service": "platform-api", "component": "boom"}
     assert event["user"] == {"id": "u-7"} and event["environment"] == "test"
@@ -148,6 +148,30 @@ def test_an_uncaught_exception_becomes_an_issue_with_tags_frames_and_breadcrumbs
     assert [b["message"] for b in stored["breadcrumbs"]] == ["request passed the guard"]
     # stored without the query; the ingest's scrubber masks the IP of the host (127.0.0.1) itself
     assert stored["request_url"].endswith(f":{stack.port}/api/boom") and stored["user_id"] == "u-7", stored
+
+
+def test_a_client_of_its_own_sends_only_the_allowed_headers_and_cookies_and_filters_credentials(
+    stack: Stack, tap: SentryTap
+) -> None:
+    before = len(tap.tapped())
+    headers = {"authorization": SECRET, "cookie": "session=abc123; theme=dark", "x-order-id": "7"}
+    req = urllib.request.Request(stack.base_url + "/api/report?card=4111111111111111", headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        status, body = resp.status, json.loads(resp.read())
+    assert status == 202 and len(body["event_id"]) == 32, body
+    sent = tap.wait_for(before + 1)[-1]
+    event = event_of(sent)
+    assert parsed(sent).headers["event_id"] == body["event_id"]
+    request = event["request"]
+    assert request["headers"] == {"user-agent": request["headers"]["user-agent"], "authorization": "[Filtered]"}
+    assert request["headers"]["user-agent"].startswith("Python-urllib/"), request
+    assert request["cookies"] == {"theme": "dark"} and "query_string" not in request, request
+    for secret in (b"very-secret-token", b"abc123", b"4111111111111111", b'"7"'):
+        assert secret not in sent.body, secret
+    (value,) = event["exception"]["values"]
+    assert value["mechanism"] == {"type": "edgewatch_cf", "handled": True}
+    assert event["tags"] == {"service": "platform-api", "component": "report"}
+    assert "breadcrumbs" not in event  # the guard breadcrumb went to the capture_errors client, not this one
 
 
 def test_the_answer_does_not_wait_for_a_slow_error_tracker(stack: Stack, tap: SentryTap) -> None:
