@@ -59,6 +59,7 @@ class Capture:
     outcome: Outcome
     outgoing: Outgoing | None = None
     until_ms: int | None = None  # with RATE_LIMITED: when sending may resume
+    problem: str | None = None  # why, when the user's before_send raised
 
 
 class Client:
@@ -121,7 +122,11 @@ class Client:
             self.discards.record(Discard.SAMPLE_RATE, CATEGORY)
             return Capture(event_id, Outcome.SAMPLED_OUT)
         if self.options.before_send is not None:
-            changed = self.options.before_send(event, hint)
+            try:
+                changed = self.options.before_send(event, hint)
+            except Exception as exc:  # dropped, as sentry-python does: the hook may be what scrubs
+                self.discards.record(Discard.BEFORE_SEND, CATEGORY)
+                return Capture(event_id, Outcome.DROPPED, problem=f"before_send raised {type(exc).__name__}")
             if changed is None:
                 self.discards.record(Discard.BEFORE_SEND, CATEGORY)
                 return Capture(event_id, Outcome.DROPPED)

@@ -75,6 +75,16 @@ def test_the_pipeline_outcomes(options: dict[str, Any], outcome: Outcome, reason
     assert client.discards.pending() == ({(reason, "error"): 1} if reason else {})
 
 
+def test_a_raising_before_send_drops_the_event_and_says_so() -> None:
+    def broken(event: Event, hint: Hint) -> Event:
+        raise KeyError("tags")
+
+    client = make(before_send=broken)
+    capture = client.capture_exception(boom(), NOW)
+    assert capture.outcome is Outcome.DROPPED and capture.problem == "before_send raised KeyError"
+    assert client.discards.pending() == {("before_send", "error"): 1}
+
+
 def test_a_bad_dsn_is_named_and_bad_options_are_refused() -> None:
     assert make(dsn="https://host/1").problem == "DSN has no public key (the part before '@')"
     with pytest.raises(OptionsError, match="sample_rate"):
