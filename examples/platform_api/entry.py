@@ -48,7 +48,7 @@ def _sentry_options(env):
 
 
 def load_order(order_id):
-    lines = []
+    lines: list[str] = []
     if not lines:
         raise OrderError(f"order {order_id} has no lines")
     return lines
@@ -66,8 +66,8 @@ class Default(WorkerEntrypoint):
         if path == "/api/boom":
             load_order(request.headers.get("x-order-id") or "42")
         if path == "/api/report":
-            allowed = {"allow_headers": ["user-agent", "authorization"], "allow_cookies": ["theme"]}
-            own = Sentry(request, self.env, self.ctx, **_sentry_options(self.env), **allowed)
+            allowed = {**_sentry_options(self.env), "allow_headers": ["user-agent", "authorization"]}
+            own = Sentry(request, self.env, self.ctx, allow_cookies=["theme"], **allowed)
             try:
                 load_order("report")
             except OrderError as exc:
