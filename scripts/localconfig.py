@@ -41,9 +41,15 @@ def write_extra_local_config(
     environment: str = "development",
     target_dir: Path | None = None,
     services: dict[str, str] | None = None,
+    *,
+    extra_vars: dict[str, str] | None = None,
 ) -> Path:
     """A local-only Python Worker (the benchmark's floor, the example platform API) sharing
-    wrangler/python_modules; ``services`` maps binding names to the stack's Workers."""
+    wrangler/python_modules; ``services`` maps binding names to the stack's Workers, ``extra_vars``
+    are its vars beside ENVIRONMENT."""
+    for key in extra_vars or {}:
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", key) or key == "ENVIRONMENT":
+            raise SetupError(f"invalid var name {key!r}")
     if target_dir is not None:
         target_dir.mkdir(parents=True, exist_ok=True)
         link_python_modules(target_dir)
@@ -54,6 +60,7 @@ def write_extra_local_config(
         f"main = {_toml_string(str(entry))}\n"
         'compatibility_date = "2026-11-01"\n'
         f"compatibility_flags = {DEV_FLAGS}\n\n[vars]\nENVIRONMENT = {_toml_string(environment)}\n"
+        + "".join(f"{k} = {_toml_string(v)}\n" for k, v in sorted((extra_vars or {}).items()))
         + "".join(
             f"\n[[services]]\nbinding = {_toml_string(b)}\nservice = {_toml_string(w)}\n"
             for b, w in sorted((services or {}).items())

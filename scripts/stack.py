@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edgewatch.apm import parse_project_keys
 from edgewatch.services import SERVICES
 
 from .devvars import dev_vars
@@ -60,6 +61,8 @@ class Stack:
     extra_workers: list[tuple[str, str, Path, str]] = field(default_factory=list)  # prefix, binding, entry, name
     # The example platform API (examples/platform_api), routed at /api/ and protected by the guard.
     example_api: bool = True
+    # Its vars; SENTRY_DSN defaults to this stack's own pitchey-apm ingest (project 1).
+    example_api_vars: dict[str, str] = field(default_factory=dict)
     # Where this stack's own local Wrangler configs go (default: beside persist_dir). Never shared:
     # a running `wrangler dev` reloads when its config changes.
     config_dir: Path | None = None
@@ -89,6 +92,13 @@ class Stack:
     def vars(self) -> dict[str, str]:
         return {**(dev_vars() if self.read_dev_vars else {}), **self.extra_vars}
 
+    def own_apm_dsn(self, project: str = "1") -> str:
+        """A DSN for this stack's pitchey-apm: the project's key from SENTRY_PROJECT_KEYS, else any
+        key (a development stack without keys accepts any)."""
+        keys = parse_project_keys(self.vars().get("SENTRY_PROJECT_KEYS", ""))
+        key = next((k for k, p in keys.items() if p == project), "development")
+        return f"http://{key}@127.0.0.1:{self.port}/apm/{project}"
+
     def command(self) -> list[str]:
         target = self.config_dir or (self.persist_dir.parent / "wrangler-configs")
         extra_routes = {prefix: (binding, name) for prefix, binding, _entry, name in self.extra_workers}
@@ -104,6 +114,7 @@ class Stack:
                     self.environment,
                     target_dir=target,
                     services={"SECURITY": "pitchey-security"},
+                    extra_vars={"SENTRY_DSN": self.own_apm_dsn(), **self.example_api_vars},
                 )
             )
         configs = [

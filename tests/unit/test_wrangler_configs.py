@@ -282,3 +282,17 @@ def test_write_local_configs_refuses_a_config_without_deploy_flags(wrangler_copy
     path.write_text(path.read_text().replace('"python_workers_314"', '"python_workers_development"'))
     with pytest.raises(SetupError, match="compatibility_flags must be"):
         localconfig.write_local_configs()
+
+
+def test_write_extra_local_config_adds_its_vars(tmp_path: Path) -> None:
+    path = localconfig.write_extra_local_config(
+        "pitchey-example", tmp_path / "entry.py", "test", target_dir=tmp_path,
+        services={"SECURITY": "pitchey-security"}, extra_vars={"SENTRY_DSN": "http://k@127.0.0.1:1/apm/1"},
+    )  # fmt: skip
+    local = tomllib.loads(path.read_text())
+    assert local["vars"] == {"ENVIRONMENT": "test", "SENTRY_DSN": "http://k@127.0.0.1:1/apm/1"}
+    assert local["services"] == [{"binding": "SECURITY", "service": "pitchey-security"}]
+    with pytest.raises(SetupError, match="invalid var name"):
+        localconfig.write_extra_local_config(
+            "x", tmp_path / "e.py", target_dir=tmp_path, extra_vars={"ENVIRONMENT": "p"}
+        )
