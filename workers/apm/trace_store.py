@@ -12,6 +12,7 @@ retries at the next alarm or cron.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from edgewatch.apm.traces.archive import TraceObjectSummary, build_trace_object
@@ -44,6 +45,9 @@ from edgewatch_cf.sqlite_object import SqliteObject
 BATCH_ID_KEEP_MS = 24 * 3_600_000
 DECISION_KEEP_MS = 2 * 3_600_000
 RETRY_AFTER_FAILURE_MS = 60_000
+TRACES_PER_PASS = 2_000
+MAX_PASSES = 8
+MORE_SOON_MS = 1_000
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS buffered (seq INTEGER PRIMARY KEY AUTOINCREMENT, trace_id TEXT NOT NULL,"
@@ -85,6 +89,15 @@ INSERT_OBJECT = (
     " stored_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 SUMMARY_COLUMNS = "key, min_ts, max_ts, traces, spans, max_duration_us, ids, terms, raw_bytes, stored_bytes"
+
+
+@dataclass
+class _Totals:
+    written: list[str] = field(default_factory=list)
+    error: str | None = None
+    decided: int = 0
+    kept: int = 0
+    waiting: int = 0
 
 
 class TraceStore(SqliteObject):
@@ -154,23 +167,73 @@ class TraceStore(SqliteObject):
         report = await self.flush("alarm")
         if not report.ok:
             await self.ctx.storage.setAlarm(now_ms() + RETRY_AFTER_FAILURE_MS)
+        elif report.more:
+            await self.ctx.storage.setAlarm(now_ms() + MORE_SOON_MS)
         elif report.waiting:
             await self.ctx.storage.setAlarm(now_ms() + stack_config(self.env).monitoring.apm.sampling.decision_wait_ms)
 
     # -- flush -------------------------------------------------------------------------------
     async def flush(self, reason: str = "cron", force: bool = False) -> TraceFlushReport:
+        """Up to MAX_PASSES passes over the buffer, each taking the next TRACES_PER_PASS traces in
+        arrival order (so memory stays bounded and a trace waiting for its root does not hold back
+        the younger ones); ``more`` in the report says traces were left for the next alarm."""
         apm = stack_config(self.env).monitoring.apm
         shard = self._shard()
         now = now_ms()
+        total = _Totals()
+        after = 0
+        more = False
+        for _ in range(MAX_PASSES):
+            firsts = self.rows(
+                "SELECT trace_id, min(seq) AS first FROM buffered GROUP BY trace_id HAVING min(seq) > ?"
+                " ORDER BY first LIMIT ?",
+                after,
+                TRACES_PER_PASS + 1,
+            )
+            if not firsts:
+                break
+            more = len(firsts) > TRACES_PER_PASS
+            firsts = firsts[:TRACES_PER_PASS]
+            after = int(firsts[-1]["first"])
+            await self._flush_pass([str(r["trace_id"]) for r in firsts], apm, shard, now, force=force, total=total)
+            if total.error or not more:
+                break
+        self.sql.exec("DELETE FROM batches WHERE at < ?", now - BATCH_ID_KEEP_MS)
+        self.sql.exec("DELETE FROM decisions WHERE at < ?", now - DECISION_KEEP_MS)
+        await self._send_metrics(shard)
+        error = total.error
+        if error:
+            failures = int(self._stat("flush_failures", "0")) + 1
+            self._set_stat("flush_failures", failures)
+            self._set_stat("last_flush_error", error)
+            if not int(self._stat("failing_since", "0")):
+                self._set_stat("failing_since", now)
+            self.console.error("trace_flush_failed", shard=shard, reason=reason, error=error, failures=failures)
+        else:
+            self._set_stat("last_flush_ok", now)
+            self._set_stat("failing_since", 0)
+        return TraceFlushReport(
+            error is None, total.written, error, shard, total.decided, total.kept, total.decided - total.kept,
+            total.waiting, more=more and not error,
+        )  # fmt: skip
+
+    async def _flush_pass(
+        self, trace_ids: list[str], apm: Any, shard: int, now: int, *, force: bool, total: _Totals
+    ) -> None:
+        ids = json.dumps(trace_ids)
         rows = [
             BufferedTrace(int(r["seq"]), str(r["trace_id"]), int(r["arrived_at"]), bool(r["has_root"]), str(r["body"]))
-            for r in self.rows("SELECT seq, trace_id, arrived_at, has_root, body FROM buffered ORDER BY seq")
+            for r in self.rows(
+                "SELECT seq, trace_id, arrived_at, has_root, body FROM buffered"
+                " WHERE trace_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
+                ids,
+            )
         ]
         known = {
             str(r["trace_id"]): TraceDecision(Verdict(str(r["verdict"])), float(r["weight"]))
             for r in self.rows(
-                "SELECT trace_id, verdict, weight FROM decisions"
-                " WHERE trace_id IN (SELECT DISTINCT trace_id FROM buffered)"
+                "SELECT trace_id, verdict, weight FROM decisions WHERE trace_id IN (SELECT value FROM json_each(?))",
+                ids,
             )
         }
         plan = plan_flush(
@@ -193,9 +256,10 @@ class TraceStore(SqliteObject):
             self.sql.exec(
                 "DELETE FROM buffered WHERE seq IN (SELECT value FROM json_each(?))", json.dumps(plan.drop_seqs)
             )
+        total.decided += len(plan.decisions)
+        total.kept += sum(1 for d in plan.decisions.values() if d.verdict.kept)
+        total.waiting += plan.waiting
         bucket = R2Port(self.env.R2_BUCKET)
-        written: list[str] = []
-        error = None
         for batch in plan.archive:
             built = build_trace_object(batch.unique, batch.traces)
             try:
@@ -203,27 +267,10 @@ class TraceStore(SqliteObject):
                     raise RuntimeError("injected R2 put failure")
                 await bucket.put(built.summary.key, built.data, metadata={"spans": str(built.summary.spans)})
             except Exception as exc:
-                error = describe_error(exc)
-                break
+                total.error = describe_error(exc)
+                return
             self._record_object(built.summary, batch.seqs)
-            written.append(built.summary.key)
-        self.sql.exec("DELETE FROM batches WHERE at < ?", now - BATCH_ID_KEEP_MS)
-        self.sql.exec("DELETE FROM decisions WHERE at < ?", now - DECISION_KEEP_MS)
-        await self._send_metrics(shard)
-        if error:
-            failures = int(self._stat("flush_failures", "0")) + 1
-            self._set_stat("flush_failures", failures)
-            self._set_stat("last_flush_error", error)
-            if not int(self._stat("failing_since", "0")):
-                self._set_stat("failing_since", now)
-            self.console.error("trace_flush_failed", shard=shard, reason=reason, error=error, failures=failures)
-        else:
-            self._set_stat("last_flush_ok", now)
-            self._set_stat("failing_since", 0)
-        kept = sum(1 for d in plan.decisions.values() if d.verdict.kept)
-        return TraceFlushReport(
-            error is None, written, error, shard, len(plan.decisions), kept, len(plan.decisions) - kept, plan.waiting
-        )
+            total.written.append(built.summary.key)
 
     async def _send_metrics(self, shard: int) -> None:
         """Hand the outbox to pitchey-monitoring's metrics store; a row stays until it was stored."""

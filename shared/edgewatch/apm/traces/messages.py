@@ -54,6 +54,7 @@ class TraceFlushReport:
     kept: int = 0
     dropped: int = 0
     waiting: int = 0
+    more: bool = False  # traces were left unexamined: the shard flushes again soon
 
 
 @dataclass(frozen=True)
