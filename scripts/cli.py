@@ -168,6 +168,8 @@ BENCHES = {
     "alert-storm": ["bench.bench_alert_storm"],
     "otlp-decode": ["bench.bench_otlp_decode"],
     "sentry-core": ["bench.bench_sentry_core"],
+    "trace-ingest": ["bench.bench_traces_workerd", "ingest"],
+    "trace-archive": ["bench.bench_traces_workerd", "archive"],
 }
 
 
