@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.rpc import status_pb2  # type: ignore[import-untyped]
 from opentelemetry import context as otel_context
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -345,12 +346,14 @@ def test_json_export_partial_success_and_bad_bodies(trace_stack: Stack) -> None:
     gz = {**headers, "content-encoding": "gzip"}
     assert http(trace_stack, "POST", "/v1/traces", gzip.compress(_otlp_json([good], service)), gz)[0] == 200
     status, _, err = http(trace_stack, "POST", "/v1/traces", b"{not json", headers)
-    assert status == 400 and "error" in err
+    assert status == 400 and err["code"] == 3 and err["message"] == err["error"]["message"]
     status, _, err = http(trace_stack, "POST", "/v1/traces", b'{"resourceSpans": 3}', headers)
     assert status == 400 and "resourceSpans" in err["error"]["message"]
     protobuf = {**INGEST, "content-type": "application/x-protobuf"}
-    status, _, err = http(trace_stack, "POST", "/v1/traces", b"\x0a\xff\xff\xff\xff\x0f", protobuf)
-    assert status == 400
+    status, got, err = http(trace_stack, "POST", "/v1/traces", b"\x0a\xff\xff\xff\xff\x0f", protobuf)
+    assert status == 400 and got["content-type"].startswith("application/x-protobuf")
+    refusal = status_pb2.Status.FromString(err)  # OTLP/HTTP: a google.rpc.Status in the request's encoding
+    assert refusal.code == 3 and "protobuf" in refusal.message
     status, _, err = http(trace_stack, "POST", "/v1/traces", b"{}", {**INGEST, "content-type": "text/csv"})
     assert status == 415
     status, _, err = http(

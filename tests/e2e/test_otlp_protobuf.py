@@ -6,6 +6,7 @@ protobuf is a 400, an unknown Content-Type a 415, and the answer to a protobuf r
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import time
 import urllib.error
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from google.rpc import status_pb2  # type: ignore[import-untyped]
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
@@ -209,7 +211,7 @@ def test_a_partial_success_keeps_the_good_records(stack: Stack) -> None:
     assert sorted(m["message"] for m in found["matches"]) == ["r0", "r2"]
 
 
-@pytest.mark.parametrize("path", ["/v1/logs", "/v1/metrics"])
+@pytest.mark.parametrize("path", ["/v1/logs", "/v1/metrics", "/v1/traces"])
 @pytest.mark.parametrize(
     "case",
     [
@@ -227,6 +229,13 @@ def test_bad_protobuf_requests_get_a_clear_4xx(
     stack: Stack, path: str, case: tuple[bytes, dict[str, str], int, str]
 ) -> None:
     body, headers, status, phrase = case
-    got, answer = stack.request("POST", path, body, headers)
-    assert got == status, answer
-    assert phrase in answer["error"]["message"]
+    got, got_headers, raw = raw_post(stack, path, body, headers)
+    assert got == status, raw
+    if headers.get("content-type") == "application/x-protobuf":
+        # OTLP/HTTP failures: a google.rpc.Status, in protobuf for a protobuf request.
+        assert got_headers["content-type"].startswith("application/x-protobuf")
+        refusal = status_pb2.Status.FromString(raw)
+        assert refusal.code == {400: 3, 401: 16}[status] and phrase in refusal.message
+    else:
+        answer = json.loads(raw)
+        assert phrase in answer["error"]["message"] and answer["message"] == answer["error"]["message"]

@@ -21,6 +21,7 @@ from edgewatch.wire.otlp_body import otlp_answer, otlp_encoding
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.console import Console
+from edgewatch_cf.otlp_errors import otlp_errors
 from edgewatch_cf.settings import stack_config
 from trace_shards import trace_shard, trace_shard_count
 
@@ -68,6 +69,7 @@ async def store_spans(env: Any, parsed: ParsedSpans, batch_id: str | None) -> bo
 
 
 @routes.route("POST", "/v1/traces")
+@otlp_errors
 async def ingest_traces(req: Incoming) -> Reply:
     apm = stack_config(req.env).monitoring.apm
     scope = ingest_scope_for(req.env, req.header("authorization"))

@@ -21,6 +21,7 @@ from edgewatch.wire.otlp_body import OtlpEncoding, otlp_answer, otlp_encoding
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.clock import now_ms
+from edgewatch_cf.otlp_errors import otlp_errors
 from edgewatch_cf.settings import stack_config
 from log_shards import log_shard
 
@@ -109,6 +110,7 @@ async def ingest_native(req: Incoming) -> Reply:
 
 
 @routes.route("POST", "/v1/logs")
+@otlp_errors
 async def ingest_otlp(req: Incoming) -> Reply:
     done = await _ingest(req, "otlp")
     answer = otlp_answer(otlp.otlp_response(done.batch), done.encoding)

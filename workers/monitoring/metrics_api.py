@@ -21,6 +21,7 @@ from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for, require_reader
 from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.clock import now_ms
+from edgewatch_cf.otlp_errors import otlp_errors
 from edgewatch_cf.settings import stack_config
 
 SHARDS = 4
@@ -82,6 +83,7 @@ async def ingest_metrics(req: Incoming) -> Reply:
 
 
 @routes.route("POST", "/v1/metrics")
+@otlp_errors
 async def ingest_otlp_metrics(req: Incoming) -> Reply:
     return await _ingest_metrics(req, otlp=True)
 

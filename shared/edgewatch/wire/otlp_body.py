@@ -68,3 +68,28 @@ def otlp_answer(response: dict[str, Any], encoding: OtlpEncoding) -> OtlpAnswer:
 
     data = encode_export_response(response)
     return OtlpAnswer(data or None, {"content-type": PROTOBUF_TYPE}, raw=bool(data))
+
+
+# gRPC status codes for the HTTP statuses we answer (OTLP/HTTP carries a google.rpc.Status body).
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 422: 3, 429: 8, 503: 14}
+_UNKNOWN = 2
+
+
+def grpc_code(http_status: int) -> int:
+    return _GRPC_CODES.get(http_status, 13 if http_status >= 500 else _UNKNOWN)
+
+
+def otlp_error_answer(http_status: int, error_body: dict[str, Any], content_type: str | None) -> OtlpAnswer:
+    """An OTLP/HTTP failure as the spec asks: a google.rpc.Status in the request's encoding. For
+    protobuf, the Status bytes; for JSON (and an unusable Content-Type), our usual
+    ``{"error": {...}}`` with the Status's ``code`` and ``message`` beside it, which OTLP/JSON
+    readers take and ignore the rest of."""
+    error = error_body.get("error", {})
+    message = str(error.get("message", ""))
+    code = grpc_code(http_status)
+    media = str(content_type or "").split(";", 1)[0].strip().lower()
+    if media == PROTOBUF_TYPE:
+        from .otlp_proto import encode_status
+
+        return OtlpAnswer(encode_status(code, message), {"content-type": PROTOBUF_TYPE}, raw=True)
+    return OtlpAnswer({"code": code, "message": message, **error_body})

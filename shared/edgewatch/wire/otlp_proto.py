@@ -347,6 +347,13 @@ def encode_export_response(response: dict[str, Any]) -> bytes:
     return b"\x0a" + _varint(len(inner)) + inner
 
 
+def encode_status(code: int, message: str) -> bytes:
+    """A google.rpc.Status: code (field 1, int32) and message (field 2); no details."""
+    data = message.encode("utf-8")
+    out = b"\x08" + _varint(code) if code else b""
+    return out + (b"\x12" + _varint(len(data)) + data if data else b"")
+
+
 def _varint(number: int) -> bytes:
     out = bytearray()
     while number >= 0x80:

@@ -78,3 +78,19 @@ def test_answers_are_in_the_request_encoding() -> None:
     decoded = ExportLogsServiceResponse.FromString(partial.body)
     assert decoded.partial_success.rejected_log_records == 2
     assert decoded.partial_success.error_message == "log record 0: bad"
+
+
+def test_refusals_are_a_google_rpc_status_in_the_request_encoding() -> None:
+    from google.rpc import status_pb2  # type: ignore[import-untyped]
+
+    from edgewatch.wire.otlp_body import grpc_code, otlp_error_answer
+
+    body = {"error": {"code": "bad_request", "message": "body is not a valid protobuf: truncated"}}
+    answer = otlp_error_answer(400, body, "application/x-protobuf")
+    assert answer.raw and answer.headers == {"content-type": "application/x-protobuf"}
+    assert isinstance(answer.body, bytes)
+    status = status_pb2.Status.FromString(answer.body)
+    assert (status.code, status.message) == (3, "body is not a valid protobuf: truncated")  # INVALID_ARGUMENT
+    as_json = otlp_error_answer(503, {"error": {"code": "unavailable", "message": "retry"}}, "application/json")
+    assert as_json.body == {"code": 14, "message": "retry", "error": {"code": "unavailable", "message": "retry"}}
+    assert [grpc_code(s) for s in (401, 403, 413, 429, 500)] == [16, 7, 8, 8, 13]
