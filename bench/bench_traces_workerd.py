@@ -23,6 +23,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -75,6 +76,21 @@ def post(url: str, body: bytes, content_type: str) -> int:
     with urllib.request.urlopen(req, timeout=300) as resp:
         resp.read()
         return int(resp.status)
+
+
+RETRIED: list[int] = []  # statuses answered with Retry-After and retried, as OTLP exporters do
+
+
+def post_retrying(url: str, body: bytes, content_type: str, attempts: int = 6) -> int:
+    for attempt in range(attempts):
+        try:
+            return post(url, body, content_type)
+        except urllib.error.HTTPError as err:
+            if err.code not in (429, 503) or attempt == attempts - 1:
+                raise
+            RETRIED.append(err.code)
+            time.sleep(float(err.headers.get("retry-after") or 1))
+    raise AssertionError("unreachable")
 
 
 def get(stack: Stack, path: str) -> dict[str, Any]:
@@ -180,7 +196,7 @@ def run_archive(args: argparse.Namespace) -> dict[str, Any]:
                 per_request, 5000 + b, now - spread + (spread * b) // requests, 10, spread // requests
             )
             body = as_protobuf(request)
-            status = post(url, body, "application/x-protobuf")
+            status = post_retrying(url, body, "application/x-protobuf")
             if status != 200:
                 raise SystemExit(f"POST /v1/traces -> {status}")
             return trace_ids(request)
@@ -191,6 +207,7 @@ def run_archive(args: argparse.Namespace) -> dict[str, Any]:
                     sample_traces.append(rng.choice(ids))
                     order_ids.append(f"order-{5000 + b}-{rng.randrange(per_request // 10)}")
         out["ingest_s"] = round(time.perf_counter() - started, 1)
+        out["requests_retried_after_503_or_429"] = len(RETRIED)
         _flush_until_empty(stack)
         out["ingest_and_archive_s"] = round(time.perf_counter() - started, 1)
         stats = get(stack, "/apm/traces/stats")["shards"]
@@ -201,6 +218,7 @@ def run_archive(args: argparse.Namespace) -> dict[str, Any]:
         out.update(_queries(stack, args, sample_traces, order_ids, window))
     finally:
         stack.stop()
+        shutil.copy(root / "wrangler.log", RESULTS / "traces_archive.wrangler.log")
         shutil.rmtree(root, ignore_errors=True)
     return out
 

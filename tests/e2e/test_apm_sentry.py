@@ -24,6 +24,7 @@ import pytest
 import sentry_sdk
 
 from scripts.stack import Stack
+from tests.support.sink import Sink
 
 KEY1 = "0123456789abcdef0123456789abcdef"
 KEY2 = "fedcba9876543210fedcba9876543210"
@@ -35,8 +36,11 @@ ORIGIN = "http://shop.example.test"
 GZIP = {"transport_compression_algo": "gzip"}
 
 
+UPSTREAM_KEY = "abcdefabcdefabcdefabcdefabcdef12"
+
+
 @pytest.fixture(scope="module")
-def apm_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def apm_stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink) -> Iterator[Stack]:
     root: Path = tmp_path_factory.mktemp("apm-sentry")
     stack = Stack(
         persist_dir=root / "state",
@@ -50,6 +54,8 @@ def apm_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "SENTRY_ALLOWED_ORIGINS": ORIGIN,
             "READ_TOKENS": READ_TOKEN,
             "OPERATOR_TOKENS": OPERATOR_TOKEN,
+            # Accepted errors are forwarded to an upstream Sentry: the sink stands in for it.
+            "SENTRY_DSN": f"http://{UPSTREAM_KEY}@127.0.0.1:{sink_server.url.rsplit(':', 1)[1]}/sentry/42",
         },
     )
     stack.start()
@@ -367,3 +373,41 @@ def test_browser_cors_per_allow_list(apm_stack: Stack) -> None:
         {"origin": "http://evil.test", "content-type": "text/plain"},
     )
     assert "access-control-allow-origin" not in headers
+
+
+def test_accepted_errors_are_forwarded_scrubbed_to_the_upstream_sentry(apm_stack: Stack, sink: Sink) -> None:
+    body = event("card 4111 1111 1111 1111 declined")
+    body["extra"] = {"password": "hunter2", "order": 7}
+    status, _, answer = http(apm_stack, "POST", "/apm/api/1/envelope/", envelope(body), auth())
+    assert status == 200, answer
+    deadline = time.monotonic() + 20
+    while not (mine := [r for r in sink.requests("/sentry/api/42/envelope/") if body["event_id"].encode() in r.body]):
+        assert time.monotonic() < deadline, "the event never reached the upstream"
+        time.sleep(0.2)
+    (sent,) = mine
+    assert f"sentry_key={UPSTREAM_KEY}" in sent.headers["x-sentry-auth"]
+    header, item_header, payload = sent.body.split(b"\n")[:3]
+    assert json.loads(header)["dsn"].endswith("/sentry/42") and json.loads(item_header)["type"] == "event"
+    forwarded = json.loads(payload)
+    assert forwarded["event_id"] == body["event_id"] and forwarded["extra"]["order"] == 7
+    assert "hunter2" not in sent.body.decode() and "4111 1111 1111 1111" not in sent.body.decode()
+    deadline = time.monotonic() + 10
+    while stats(apm_stack).get("forward:ok", 0) < 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stats(apm_stack).get("forward:ok", 0) >= 1
+
+
+def test_the_upstreams_rate_limit_is_honoured_and_counted(apm_stack: Stack, sink: Sink) -> None:
+    time.sleep(1)  # forwards of earlier tests' events have arrived
+    sink.reset()
+    before = stats(apm_stack).get("forward:rate_limited", 0)
+    sink.rate_limit("/sentry/api/42/envelope/", retry_after_s=30, times=1)
+    for n in range(3):
+        status, _, _ = http(apm_stack, "POST", "/apm/api/1/envelope/", envelope(event(f"limited {n}")), auth())
+        assert status == 200
+        time.sleep(0.5)  # one at a time: the first answer sets the limit before the next is sent
+    deadline = time.monotonic() + 15
+    while stats(apm_stack).get("forward:rate_limited", 0) < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(sink.requests("/sentry/api/42/envelope/")) == 1  # the 429, then nothing for 30 s
+    assert stats(apm_stack)["forward:rate_limited"] == before + 3

@@ -146,6 +146,10 @@ class IssueStore(SqliteObject):
     async def count_refusal(self, reason: str) -> None:
         self._count({f"refused:{str(reason)[:80]}": 1})
 
+    async def count_forward(self, outcome: str) -> None:
+        """The upstream forwarding's outcomes (``forward:ok``, ``forward:failed``, ...)."""
+        self._count({f"forward:{str(outcome)[:80]}": 1})
+
     async def list_issues(self, payload: str) -> str:
         """An encoded IssueSearch; answers an encoded IssuePage."""
         r = decode(IssueSearch, str(payload))

@@ -39,6 +39,7 @@ from edgewatch.codec import decode, encode
 from edgewatch.errors import ApiError, error_line
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.clock import now_ms
+from sentry_forward import schedule_forward
 from trace_ingest import store_spans
 
 routes = Routes()
@@ -85,6 +86,10 @@ def _request(req: Incoming, project: str, envelope: Envelope, now: int) -> tuple
     )
     grouping = group_event(event, event.fingerprint)
     return IngestRequest(project, now, plan.categories, event, grouping, plan.discarded, plan.skipped), transaction
+
+
+def _event_data(envelope: Envelope) -> dict[str, Any]:
+    return next(item.data for item in envelope.items if item.data is not None and item.category == "error")
 
 
 async def _store_transaction(req: Incoming, project: str, data: dict[str, Any], event_id: str | None) -> None:
@@ -150,6 +155,8 @@ async def ingest(req: Incoming) -> Reply:
     if answer.decision.status == 429:
         return _error(429, "rate_limited", f"spike protection: {answer.decision.rate_limits}", headers)
     event_id = payload.event.event_id if payload.event is not None else envelope.event_id
+    if payload.event is not None:
+        schedule_forward(req, project, _event_data(envelope))
     if transaction is not None:
         try:
             await _store_transaction(req, project, transaction, envelope.event_id)
