@@ -136,3 +136,34 @@ def test_bad_beacons_are_4xx(stack: Stack, body: Any, content_type: str, status:
     got, _, answer = send(stack, body, content_type=content_type)
     assert got == status, answer
     assert answer["error"]["message"]
+
+
+def test_a_slow_lcp_links_to_the_edge_trace_that_served_the_page(stack: Stack) -> None:
+    from tests.e2e.conftest import INGEST_TOKEN
+
+    route = "/pricing/" + "".join(chr(ord("a") + int(c, 16) % 26) for c in uuid.uuid4().hex[:10])  # a word, kept
+    trace_id, span_id = uuid.uuid4().hex, uuid.uuid4().hex[:16]
+    now_ns = int(__import__("time").time() * 1e9)
+    # The edge request that served the document, as edgewatch_cf.trace (or any OTel SDK) exports it.
+    span = {"traceId": trace_id, "spanId": span_id, "name": f"GET {route}", "kind": 2,
+            "startTimeUnixNano": str(now_ns), "endTimeUnixNano": str(now_ns + 40_000_000)}  # fmt: skip
+    otlp = {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "web"}}]},
+                               "scopeSpans": [{"spans": [span]}]}]}  # fmt: skip
+    status, answer = stack.request(
+        "POST", "/v1/traces", otlp, {"content-type": "application/json", "authorization": f"Bearer {INGEST_TOKEN}"}
+    )
+    assert status == 200, answer
+    slow = beacon("LCP", 5200, route, traceparent=f"00-{trace_id}-{span_id}-01")
+    fast = beacon("LCP", 900, route)
+    status, _, body = send(stack, [slow, fast])
+    assert status == 202, body
+    q = urllib.parse.urlencode({"name": "LCP", "route": route})
+    status, found = stack.request("GET", f"/monitoring/vitals/samples?{q}", headers=READ)
+    assert status == 200, found
+    worst, best = found["samples"]
+    assert (worst["value"], worst["rating"], worst["trace_id"]) == (5200, "poor", trace_id)
+    assert worst["trace"] == f"/apm/traces/{trace_id}" and best["trace"] is None
+    status, view = stack.request("GET", worst["trace"], headers=READ)
+    assert status == 200 and view["spans"][0]["name"] == f"GET {route}", view
+    status, _, bad = send(stack, [beacon("LCP", 1, route, traceparent="00-nothex-01")])
+    assert status == 422 and "traceparent" in json.dumps(bad)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from edgewatch.codec import decode, encode
+from edgewatch.codec import decode, encode, to_plain
 from edgewatch.errors import ServiceUnavailable, Unprocessable
 from edgewatch.vitals import (
     VitalSample,
+    VitalSampleRow,
     VitalValue,
     allowed_origins,
     cors_headers,
@@ -18,8 +19,10 @@ from edgewatch.vitals import (
     preflight_headers,
     rated_summary,
     rows_by_shard,
+    trace_path,
 )
 from edgewatch.wire.body import check_content_type, decode_body
+from edgewatch.wire.params import int_param
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.auth import require_reader
 from edgewatch_cf.bindings import named_stub
@@ -91,6 +94,24 @@ async def get_vitals(req: Incoming) -> Reply:
         rows = [row for raw in answers for row in decode(list[VitalValue], str(raw))]
         out[name] = rated_summary(name, rows, thresholds)
     return Reply({"from": query.start_ms, "to": query.end_ms, "metrics": out})
+
+
+@routes.route("GET", "/monitoring/vitals/samples")
+async def worst_samples(req: Incoming) -> Reply:
+    """The slowest reports of one vital (``name``, default LCP), each with the edge trace that
+    served its page when the beacon carried the document's Server-Timing traceparent."""
+    require_reader(req.env, req.header("authorization"))
+    query = parse_vitals_query({"name": "LCP", **req.query}, now_ms())
+    limit = int_param(req.query, "limit", 20, 1, 200)
+    name = query.names[0]
+    answers = await asyncio.gather(
+        *(vitals_shard(req.env, s).worst(name, query.start_ms, query.end_ms, query.route, limit) for s in range(SHARDS))
+    )
+    rows = sorted((row for raw in answers for row in decode(list[VitalSampleRow], str(raw))), key=lambda r: -r.value)[
+        :limit
+    ]
+    samples = [{**to_plain(row), "trace": trace_path(row.trace_id)} for row in rows]
+    return Reply({"name": name, "from": query.start_ms, "to": query.end_ms, "samples": samples})
 
 
 @routes.job("vitals_retention")

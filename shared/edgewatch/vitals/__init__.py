@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from .beacons import MAX_ENTRIES, MAX_STRING_CHARS, VitalSample, parse_beacons
 from .cors import allowed_origins, cors_headers, preflight_headers
-from .messages import VitalRow, VitalValue
+from .messages import VitalRow, VitalSampleRow, VitalValue
 from .pages import DEVICES, Device, device_class, normalize_route
 from .query import VitalsQuery, parse_vitals_query
 from .ratings import LIBRARY_THRESHOLDS, RATINGS, VITAL_NAMES, Rating, rate
 from .storage import rows_by_shard, vital_row
 from .summary import dedupe, distribution, p75, rated_summary, summarize
+from .trace_link import trace_id_of, trace_path
 
 __all__ = [
     "DEVICES",
@@ -27,6 +28,7 @@ __all__ = [
     "Rating",
     "VitalRow",
     "VitalSample",
+    "VitalSampleRow",
     "VitalValue",
     "VitalsQuery",
     "allowed_origins",
@@ -43,5 +45,7 @@ __all__ = [
     "rated_summary",
     "rows_by_shard",
     "summarize",
+    "trace_id_of",
+    "trace_path",
     "vital_row",
 ]

@@ -21,7 +21,9 @@ The body is one Metric, a JSON array of them, or ``{"metrics": [...]}``. Each it
   bounded route by normalize_route;
 - ``device``: optional hint (mobile, tablet, desktop); otherwise the request's User-Agent decides;
 - ``userId`` or ``user_id``: optional string or integer, at most 128 characters;
-- ``timestamp``: optional epoch milliseconds (below 1e11: seconds) or RFC 3339; the default is receipt time.
+- ``timestamp``: optional epoch milliseconds (below 1e11: seconds) or RFC 3339; the default is receipt time;
+- ``traceparent`` (from the document's ``Server-Timing``) or ``traceId``: optional, the edge trace
+  that served the page (see trace_link).
 
 A bad item becomes a LineError (its 0-based index and why) and the others are kept; a body that is not
 JSON, not an object or array, or holds no item is a BadRequest, more than ``max_items`` a PayloadTooLarge.
@@ -41,6 +43,7 @@ from ..wire.jsondoc import may_hold_surrogates, parse_json
 from ..wire.timestamps import epoch_ms
 from .pages import Device, device_class, normalize_route
 from .ratings import VITAL_NAMES, Rating, rate
+from .trace_link import trace_id_of
 
 MAX_SAMPLE_ID_CHARS = 100
 MAX_NAVIGATION_TYPE_CHARS = 32
@@ -83,6 +86,7 @@ class VitalSample:
     ts: int  # epoch milliseconds
     attribution: dict[str, Any]
     entries: list[dict[str, Any]]
+    trace_id: str | None = None
 
 
 def parse_beacons(
@@ -178,6 +182,7 @@ def _sample(
         ts=ts,
         attribution=attribution,
         entries=entries,
+        trace_id=trace_id_of(item),
     )
 
 

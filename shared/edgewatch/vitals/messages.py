@@ -21,6 +21,7 @@ class VitalRow:
     navigation_type: str | None
     user_id: str | None
     attribution: str | None  # JSON of the kept attribution fields; None when there were none
+    trace_id: str | None = None  # the edge trace that served the page (Server-Timing traceparent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +30,17 @@ class VitalValue:
     device: str
     value: float
     rating: str
+
+
+@dataclass(frozen=True, slots=True)
+class VitalSampleRow:
+    """One report as ``GET /monitoring/vitals/samples`` lists it."""
+
+    id: str
+    name: str
+    route: str
+    device: str
+    value: float
+    rating: str
+    ts: int
+    trace_id: str | None

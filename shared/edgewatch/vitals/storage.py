@@ -25,6 +25,7 @@ def vital_row(sample: VitalSample) -> VitalRow:
         sample.navigation_type,
         sample.user_id,
         attribution,
+        sample.trace_id,
     )
 
 
