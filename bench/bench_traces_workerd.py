@@ -216,9 +216,11 @@ def run_archive(args: argparse.Namespace) -> dict[str, Any]:
         out["archived_stored_bytes"] = sum(s["archived_stored_bytes"] for s in stats)
         window = {"from": str(now - spread - 3_600_000), "to": str(now + 60_000)}
         out.update(_queries(stack, args, sample_traces, order_ids, window))
+    except BaseException:
+        shutil.copy(root / "wrangler.log", RESULTS / "traces_archive.failed.log")  # git-ignored
+        raise
     finally:
         stack.stop()
-        shutil.copy(root / "wrangler.log", RESULTS / "traces_archive.wrangler.log")
         shutil.rmtree(root, ignore_errors=True)
     return out
 
