@@ -7,6 +7,7 @@ through their vars, as they would get the real Slack/PagerDuty/Sentry addresses 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ READ_TOKEN = "test-read-token-000001"
 ALLOWED_ORIGIN = "https://pitchey.example"
 ADMIN_TOKEN = "test-admin-token-00001"
 OPERATOR_TOKEN = "test-operator-token-01"
+SENTRY_KEY = "5e57b0c4e2a54f5c9d3c4b2a1f0e9d8c"  # project 1 of the session stack
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,8 +78,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sink_server: Sink, targets: 
                 {"threats": {"routes": [{"endpoint": "/api/admin/*", "mode": "block"}]}}
             ),
             "MONITORED_BASE_URL": targets.url,
+            # Browser error tracking: the test pages are served by the targets server.
+            "SENTRY_PROJECT_KEYS": f"1:{SENTRY_KEY}",
+            "SENTRY_ALLOWED_ORIGINS": targets.url,
         },
     )
     running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system Chromium the browser tests drive through Playwright (./dev test installs it)."""
+    path = os.environ.get("EDGEWATCH_CHROMIUM") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.fail(f"Chromium not found at {path}: run the tests through ./dev test, which installs it")
+    return path

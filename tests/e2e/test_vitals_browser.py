@@ -8,7 +8,6 @@ times under one id (reportAllChanges); the stack must keep each id once, at its 
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from pathlib import Path
@@ -76,14 +75,6 @@ HIDE = """() => {
   document.dispatchEvent(new Event("visibilitychange"));
   window.dispatchEvent(new Event("pagehide"));
 }"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = os.environ.get("EDGEWATCH_CHROMIUM") or "/usr/bin/chromium"
-    if not Path(path).is_file():
-        pytest.fail(f"Chromium not found at {path}: run the tests through ./dev test, which installs it")
-    return path
 
 
 def vitals(stack: Stack, route: str) -> dict[str, Any]:

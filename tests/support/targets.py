@@ -9,7 +9,7 @@ so tests can check the runner's concurrency bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tests.support.localserver import Answer, LocalServer
 
@@ -20,6 +20,7 @@ class Step:
     body: bytes = b"ok"
     delay_s: float = 0.0
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)  # more response headers
 
 
 HEALTHY = Step(200, b'{"status":"healthy"}')
@@ -38,7 +39,7 @@ class Targets(LocalServer):
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         step = self._take(path.split("?", 1)[0])
-        return Answer(step.status, {"content-type": step.content_type}, step.body, step.delay_s)
+        return Answer(step.status, {"content-type": step.content_type, **step.headers}, step.body, step.delay_s)
 
     def _take(self, path: str) -> Step:
         with self._lock:
