@@ -43,7 +43,15 @@ CONFIG = {
         "apdexThresholdMs": 100,
         "sampling": {"share": 0.0, "slowRootMs": 1500, "decisionWait": "1s", "maxWait": "1m"},
         "buffer": {"shards": 2},
-    }
+    },
+    # A rule on the per-endpoint series the traces feed to the metrics store (its Slack webhook
+    # goes nowhere: the test reads the rule's state, not the notification).
+    "alerting": {
+        "channels": {"slack": {"enabled": True, "webhook": "http://127.0.0.1:9/hook"}},
+        "rules": [
+            {"name": "APM errors", "condition": "apm_error_rate > 0.2", "severity": "warning", "channels": ["slack"]}
+        ],
+    },
 }
 
 
@@ -257,6 +265,17 @@ def test_summary_and_service_map_count_every_decided_trace(trace_stack: Stack) -
         assert sum(v for _, v in series["points"] if v is not None) == expected, (name, series)
     stats = http(trace_stack, "GET", "/apm/traces/stats", headers=READ)[2]
     assert all(s["metrics_pending"] == 0 for s in stats["shards"]), stats
+    status, _, scrape = http(trace_stack, "GET", "/metrics", headers=READ)
+    assert status == 200
+    text = scrape.decode() if isinstance(scrape, bytes) else str(scrape)
+    assert "apm_requests" in text and f'service="{back}"' in text
+    # An alert rule reads them: the back service's error rate (1/3) is over 0.2.
+    outcome = trace_stack.trigger_cron("* * * * *", int(time.time() * 1000))
+    assert outcome.get("outcome") == "ok", outcome
+    status, _, alerts = http(trace_stack, "GET", "/alerts", headers=READ)
+    assert status == 200, alerts
+    firing = [a for a in alerts["alerts"] if a["labels"].get("alertname") == "APM errors"]
+    assert any(a["labels"].get("service") == back for a in firing), alerts
 
 
 def test_span_search_over_buffer_and_archive_with_skipped_objects(trace_stack: Stack) -> None:
