@@ -51,6 +51,10 @@ class Router(Generic[H]):
                 return
         self._routes.append((_compile(pattern), pattern, {method: handler}))
 
+    def entries(self) -> list[tuple[str, str, H]]:
+        """(pattern, method, handler) of every route, in the order they were added."""
+        return [(pattern, method, h) for _regex, pattern, handlers in self._routes for method, h in handlers.items()]
+
     def resolve(self, method: str, path: str) -> Match[H]:
         method = method.upper()
         allowed: list[str] = []

@@ -9,11 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from . import config
+from .access import check_rule
 from .alerts import validate_alerting
 from .config import CrossChecks, MonitoringConfig, StackConfig
 from .uptime import validate_health_checks
 
-CROSS_CHECKS: CrossChecks = {"healthChecks": validate_health_checks, "alerting": validate_alerting}
+
+def _access_roles(roles: Any) -> None:
+    for role in ("viewer", "operator", "admin"):
+        for i, rule in enumerate(getattr(roles, role)):
+            try:
+                check_rule(rule)
+            except ValueError as exc:
+                raise ValueError(f"{role}.{i}: {exc}") from None
+
+
+CROSS_CHECKS: CrossChecks = {
+    "healthChecks": validate_health_checks,
+    "alerting": validate_alerting,
+    "accessRoles": _access_roles,
+}
 
 
 def load_monitoring(data: Any, source: str = "monitoring-config.json") -> MonitoringConfig:

@@ -132,7 +132,7 @@ def minute(stack: Stack, at: int) -> dict[str, Any]:
 
 
 def job(stack: Stack, cron: str, name: str, at: int) -> dict[str, Any]:
-    status, body = stack.request("GET", "/monitoring/cron")
+    status, body = stack.request("GET", "/monitoring/cron", headers=READ)
     assert status == 200, body
     run = next(s for s in body["schedules"] if s["cron"] == cron)["last_run"]
     assert run["scheduled_ms"] == at

@@ -14,6 +14,8 @@ from tests.e2e.conftest import ADMIN_TOKEN, INGEST_TOKEN, OPERATOR_TOKEN, READ_T
 JSON = {"content-type": "application/json"}
 BODY = {"type": "info", "title": "Auth check", "source": "svc-auth"}
 
+READ_H = {"authorization": f"Bearer {READ_TOKEN}"}
+
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "good"),
@@ -55,13 +57,13 @@ def test_writes_need_an_operator_or_admin_token(stack: Stack) -> None:
     # an operator operates on alerts, and cannot change what is monitored
     operator = {**JSON, "authorization": f"Bearer {OPERATOR_TOKEN}"}
     status, answer = stack.request("POST", "/monitoring/checks", {"id": "op-x", "url": "https://x.example"}, operator)
-    assert status == 401, answer
+    assert status == 403 and "needs the admin role" in answer["error"]["message"], answer
 
 
 def test_the_rules_job_runs_on_the_every_minute_cron(stack: Stack) -> None:
     outcome = stack.trigger_cron("*/1 * * * *", int(time.time() * 1000))
     assert outcome.get("outcome") == "ok", outcome
-    status, body = stack.request("GET", "/monitoring/cron")
+    status, body = stack.request("GET", "/monitoring/cron", headers=READ_H)
     entry = next(s for s in body["schedules"] if s["cron"] == "*/1 * * * *")
     job = next(j for j in entry["last_run"]["jobs"] if j["job"] == "alerts.evaluate_rules")
     assert job["status"] == "ok", job

@@ -9,6 +9,9 @@ import pytest
 
 from edgewatch.schedule import DAILY, EVERY_5_MINUTES, EVERY_15_MINUTES, EVERY_MINUTE, HOURLY, JOBS, SCHEDULES
 from scripts.stack import Stack
+from tests.e2e.conftest import READ_TOKEN
+
+READ_H = {"authorization": f"Bearer {READ_TOKEN}"}
 
 
 def ms(text: str) -> int:
@@ -16,7 +19,7 @@ def ms(text: str) -> int:
 
 
 def last_run(stack: Stack, cron: str) -> dict[str, Any]:
-    status, body = stack.request("GET", "/monitoring/cron")
+    status, body = stack.request("GET", "/monitoring/cron", headers=READ_H)
     assert status == 200
     entry = next(s for s in body["schedules"] if s["cron"] == cron)
     assert entry["jobs"] == [job.qualified for job in JOBS[cron]]
@@ -37,7 +40,7 @@ def trigger_ok(stack: Stack, cron: str, at: int) -> dict[str, Any]:
 
 
 def test_monitoring_lists_exactly_the_five_schedules(stack: Stack) -> None:
-    status, body = stack.request("GET", "/monitoring/cron")
+    status, body = stack.request("GET", "/monitoring/cron", headers=READ_H)
     assert status == 200
     assert [s["cron"] for s in body["schedules"]] == list(SCHEDULES)
 
@@ -55,7 +58,7 @@ def test_every_schedule_runs_its_jobs_and_they_land_in_storage(stack: Stack) -> 
 
     run = trigger_ok(stack, EVERY_15_MINUTES, ms("2026-03-04T10:15:00"))
     assert run["jobs"][0]["result"] == {"key": "infra:rollup:15m:2026-03-04T10:00:00Z", "sources": 10}
-    status, body = stack.request("GET", "/infra/rollups?period=15m&limit=500")
+    status, body = stack.request("GET", "/infra/rollups?period=15m&limit=500", headers=READ_H)
     assert status == 200
     window = next(r for r in body["rollups"] if r["start"] == "2026-03-04T10:00:00Z")
     assert window["end"] == "2026-03-04T10:15:00Z"
@@ -78,7 +81,7 @@ def test_every_schedule_runs_its_jobs_and_they_land_in_storage(stack: Stack) -> 
 
     run = trigger_ok(stack, DAILY, ms("2026-03-05T00:00:00"))
     assert run["jobs"][0]["result"] == {"key": "infra:rollup:1d:2026-03-04T00:00:00Z", "sources": 1}
-    status, body = stack.request("GET", "/infra/rollups?period=1d&limit=500")
+    status, body = stack.request("GET", "/infra/rollups?period=1d&limit=500", headers=READ_H)
     assert status == 200
     day = next(r for r in body["rollups"] if r["start"] == "2026-03-04T00:00:00Z")
     assert day["targets"]["KV"]["count"] == 1
@@ -89,7 +92,7 @@ def test_status_shows_the_newest_samples(stack: Stack) -> None:
     newest = ms("2030-01-01T00:03:00")
     trigger_ok(stack, EVERY_MINUTE, newest)
     trigger_ok(stack, EVERY_MINUTE, ms("2026-01-01T00:03:00"))  # an older, late delivery does not replace it
-    status, body = stack.request("GET", "/infra/status")
+    status, body = stack.request("GET", "/infra/status", headers=READ_H)
     assert status == 200
     assert body["workers"]["at_ms"] == newest
     assert {s["target"] for s in body["workers"]["samples"]} == {
@@ -112,7 +115,7 @@ def test_a_repeated_delivery_is_idempotent(stack: Stack) -> None:
     assert run["jobs"][0]["result"]["sources"] == 6
     for _ in range(2):
         trigger_ok(stack, EVERY_15_MINUTES, ms("2026-05-06T07:15:00"))
-    status, body = stack.request("GET", "/infra/rollups?period=15m&limit=500")
+    status, body = stack.request("GET", "/infra/rollups?period=15m&limit=500", headers=READ_H)
     assert status == 200
     windows = [r for r in body["rollups"] if r["start"] == "2026-05-06T07:00:00Z"]
     assert len(windows) == 1
@@ -132,8 +135,8 @@ def test_an_unknown_schedule_fails_visibly(stack: Stack, cron: str) -> None:
 
 
 def test_rollups_reject_bad_query(stack: Stack) -> None:
-    status, body = stack.request("GET", "/infra/rollups?period=7m")
+    status, body = stack.request("GET", "/infra/rollups?period=7m", headers=READ_H)
     assert status == 422
     assert body["error"]["code"] == "invalid_fields"
-    status, body = stack.request("GET", "/infra/rollups?period=1h&limit=abc")
+    status, body = stack.request("GET", "/infra/rollups?period=1h&limit=abc", headers=READ_H)
     assert status == 422

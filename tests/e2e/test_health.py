@@ -6,6 +6,7 @@ import pytest
 
 from edgewatch import __version__
 from scripts.stack import Stack
+from tests.e2e.conftest import READ_TOKEN
 
 # Which bindings each Worker holds, and the kind of round trip its health check makes.
 EXPECTED_CHECKS = {
@@ -65,6 +66,8 @@ EXPECTED_CHECKS = {
         "security_config": "config",
     },
 }
+
+READ_H = {"authorization": f"Bearer {READ_TOKEN}"}
 
 
 @pytest.mark.parametrize("concern", sorted(EXPECTED_CHECKS))
@@ -137,7 +140,7 @@ def test_effective_config_is_the_shipped_default_without_secret_values(stack: St
 
     from edgewatch.config import DEFAULTS_DIR
 
-    status, body = stack.request("GET", "/monitoring/config")
+    status, body = stack.request("GET", "/monitoring/config", headers=READ_H)
     assert status == 200
     shipped = json.loads((DEFAULTS_DIR / "monitoring-config.json").read_text())
     served = body["monitoring"]

@@ -19,6 +19,8 @@ TOKEN = "closed-ingest-token-0001"
 READ = "closed-read-token-00001"
 ADMIN = "closed-admin-token-0001"
 
+READ_H = {"authorization": f"Bearer {READ}"}
+
 
 @pytest.fixture(scope="module")
 def closed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -134,7 +136,7 @@ def test_an_uptime_run_probes_at_most_max_per_run_and_nobody_starves(closed_stac
 
     def run(at: int) -> dict[str, object]:
         assert stack.trigger_cron("*/1 * * * *", at)["outcome"] == "ok"
-        cron = stack.request("GET", "/monitoring/cron")[1]
+        cron = stack.request("GET", "/monitoring/cron", headers=READ_H)[1]
         last = next(s for s in cron["schedules"] if s["cron"] == "*/1 * * * *")["last_run"]
         job: dict[str, object] = next(j for j in last["jobs"] if j["job"] == "monitoring.run_checks")["result"]
         return job

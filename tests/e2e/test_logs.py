@@ -50,7 +50,7 @@ def search(stack: Stack, **params: str) -> dict[str, Any]:
 def flush(stack: Stack) -> dict[str, Any]:
     """Deliver the hourly cron, whose logs.flush job archives every shard."""
     outcome = stack.trigger_cron(HOURLY, now_ms() - now_ms() % 3_600_000)
-    status, body = stack.request("GET", "/monitoring/cron")
+    status, body = stack.request("GET", "/monitoring/cron", headers=READ)
     assert status == 200
     run: dict[str, Any] = next(s for s in body["schedules"] if s["cron"] == HOURLY)["last_run"]
     run["outcome"] = outcome["outcome"]
@@ -420,7 +420,7 @@ def test_r2_failure_loses_nothing_and_recovers(stack: Stack) -> None:
     run = flush(stack)
     job = next(j for j in run["jobs"] if j["job"] == "logs.flush")
     assert job["status"] == "failed" and "injected R2 put failure" in job["detail"]
-    stats = stack.request("GET", "/logs/stats")[1]
+    stats = stack.request("GET", "/logs/stats", headers=READ)[1]
     assert sum(s["flush_failures"] for s in stats["shards"]) >= 1
     assert search(stack, service=svc)["count"] == 5  # still buffered, still searchable
     flush_ok(stack)
@@ -454,13 +454,13 @@ def test_retention_deletes_exactly_what_is_old(stack: Stack) -> None:
     flush_ok(stack)
     assert search(stack, service=svc, **{"from": str(now - 60 * DAY)})["count"] == 2
     stack.trigger_cron(DAILY, now - now % DAY)
-    status, body = stack.request("GET", "/monitoring/cron")
+    status, body = stack.request("GET", "/monitoring/cron", headers=READ)
     run = next(s for s in body["schedules"] if s["cron"] == DAILY)["last_run"]
     job = next(j for j in run["jobs"] if j["job"] == "logs.retention")
     assert job["status"] == "ok", job
     assert job["result"]["deleted"] >= 1 and job["result"]["violations"] == 0
     assert [m["message"] for m in search(stack, service=svc, **{"from": str(now - 60 * DAY)})["matches"]] == ["recent"]
-    report = stack.request("GET", "/logs/stats")[1]["retention"]
+    report = stack.request("GET", "/logs/stats", headers=READ)[1]["retention"]
     assert report["ok"] is True and report["oldest_age_ms"] <= 31 * DAY
     status, health = stack.request("GET", "/logs/health")
     assert health["checks"]["retention"]["ok"] is True

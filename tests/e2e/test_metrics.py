@@ -196,7 +196,7 @@ def test_rollup_keeps_old_data_queryable_by_the_hour(stack: Stack) -> None:
     now = int(time.time() * 1000)
     outcome = stack.trigger_cron(DAILY, now - now % 86_400_000)
     assert outcome["outcome"] == "ok"
-    _status, cron = stack.request("GET", "/monitoring/cron")
+    _status, cron = stack.request("GET", "/monitoring/cron", headers=READ)
     run = next(s for s in cron["schedules"] if s["cron"] == DAILY)["last_run"]
     job = next(j for j in run["jobs"] if j["job"] == "monitoring.metrics_rollup")
     assert job["status"] == "ok" and job["result"]["rolled_windows"] >= 1, job

@@ -38,7 +38,7 @@ def at(t: int) -> dict[str, str]:
 def run_minute(stack: Stack, t: int) -> dict[str, Any]:
     outcome = stack.trigger_cron(EVERY_MINUTE, t)
     assert outcome["outcome"] == "ok", outcome
-    status, body = stack.request("GET", "/monitoring/cron")
+    status, body = stack.request("GET", "/monitoring/cron", headers=READ)
     assert status == 200
     run = next(s for s in body["schedules"] if s["cron"] == EVERY_MINUTE)["last_run"]
     assert run["scheduled_ms"] == t

@@ -7,6 +7,7 @@ import json
 
 from alert_body import json_body, read
 from alert_setup import center, outbox, setup_of
+from edgewatch.access import Role
 from edgewatch.alerts.delivery import test_notification
 from edgewatch.alerts.messages import AckAnswer, AckRequest, ChangeOutcome, Enqueue, IncomingAlerts, Received
 from edgewatch.alerts.trigger import parse_trigger
@@ -14,8 +15,8 @@ from edgewatch.codec import decode, encode
 from edgewatch.errors import NotFound, Unprocessable
 from edgewatch.wire.params import int_param
 from edgewatch.wire.timestamps import parse_time
-from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import ingest_scope_for, require_operator, require_reader
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
+from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, request_now_ms
 
 routes = Routes()
@@ -25,7 +26,7 @@ def _now(req: Incoming) -> int:
     return request_now_ms(req.env, req.header(TEST_CLOCK_HEADER))
 
 
-@routes.route("POST", "/alerts/trigger")
+@routes.route("POST", "/alerts/trigger", access=Open("an ingest token"))
 async def trigger(req: Incoming) -> Reply:
     ingest_scope_for(req.env, req.header("authorization"))
     now = _now(req)
@@ -35,34 +36,32 @@ async def trigger(req: Incoming) -> Reply:
 
 
 async def _view(req: Incoming, name: str) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     return Reply(json.loads(str(await center(req.env).view(name, _now(req)))))
 
 
-@routes.route("GET", "/alerts")
+@routes.route("GET", "/alerts", access=Role.VIEWER)
 async def list_alerts(req: Incoming) -> Reply:
     return await _view(req, "alerts")
 
 
-@routes.route("GET", "/alerts/groups")
+@routes.route("GET", "/alerts/groups", access=Role.VIEWER)
 async def list_groups(req: Incoming) -> Reply:
     return await _view(req, "groups")
 
 
-@routes.route("GET", "/alerts/rules")
+@routes.route("GET", "/alerts/rules", access=Role.VIEWER)
 async def list_rules(req: Incoming) -> Reply:
     return await _view(req, "rules")
 
 
-@routes.route("GET", "/alerts/silences")
+@routes.route("GET", "/alerts/silences", access=Role.VIEWER)
 async def list_silences(req: Incoming) -> Reply:
     reply = await _view(req, "v2_silences")
     return Reply({"silences": reply.body})
 
 
-@routes.route("GET", "/alerts/notifications")
+@routes.route("GET", "/alerts/notifications", access=Role.VIEWER)
 async def notifications(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     limit = int_param(req.query, "limit", 200, 1, 1000)
     box = outbox(req.env)
     attempts = json.loads(str(await box.attempts(limit)))
@@ -72,9 +71,8 @@ async def notifications(req: Incoming) -> Reply:
     return Reply({"attempts": attempts, "pending": pending, "dead_letter": dead, "decisions": decisions[:limit]})
 
 
-@routes.route("POST", "/alerts/groups/{key}/ack")
+@routes.route("POST", "/alerts/groups/{key}/ack", access=Role.OPERATOR)
 async def acknowledge(req: Incoming) -> Reply:
-    require_operator(req.env, req.header("authorization"))
     now = _now(req)
     body = await json_body(req, 16_000) if req.header("content-length") not in (None, "0") else {}
     if not isinstance(body, dict):
@@ -94,9 +92,8 @@ async def acknowledge(req: Incoming) -> Reply:
     return Reply({"acknowledged": answer.ack.to_json(), "notified": answer.notified})
 
 
-@routes.route("POST", "/alerts/receivers/{name}/test")
+@routes.route("POST", "/alerts/receivers/{name}/test", access=Role.OPERATOR)
 async def test_receiver(req: Incoming) -> Reply:
-    require_operator(req.env, req.header("authorization"))
     setup = setup_of(req.env)
     receiver = setup.receiver(req.params["name"])
     if receiver is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import apm_settings as settings
+from edgewatch.access import Role
 from edgewatch.apm import (
     EventPage,
     EventSearch,
@@ -26,7 +27,6 @@ from edgewatch.codec import decode, encode, to_plain
 from edgewatch.errors import BadRequest, NotFound, Unprocessable, error_line
 from edgewatch.wire.params import int_param
 from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import require_operator, require_reader
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, request_now_ms
 from edgewatch_cf.json_body import json_object, parsed
 
@@ -57,9 +57,8 @@ async def _store(req: Incoming, project: str, method: str, *args: Any) -> str:
     return str(await getattr(settings.issue_store(req.env, project), method)(*args))
 
 
-@routes.route("GET", "/apm/issues")
+@routes.route("GET", "/apm/issues", access=Role.VIEWER)
 async def list_issues(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     project = _project(req)
     try:
         query, cursor = issue_query(req.query, project)
@@ -69,9 +68,8 @@ async def list_issues(req: Incoming) -> Reply:
     return Reply({"issues": [issue_view(i) for i in page.issues], "next_cursor": page.next_cursor})
 
 
-@routes.route("GET", "/apm/issues/{id}")
+@routes.route("GET", "/apm/issues/{id}", access=Role.VIEWER)
 async def get_issue(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     issue_id = req.params["id"]
     issue = decode(Issue | None, await _store(req, _issue_project(issue_id), "get_issue", issue_id))
     if issue is None:
@@ -79,9 +77,8 @@ async def get_issue(req: Incoming) -> Reply:
     return Reply(issue_view(issue))
 
 
-@routes.route("GET", "/apm/issues/{id}/events")
+@routes.route("GET", "/apm/issues/{id}/events", access=Role.VIEWER)
 async def list_events(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     issue_id = req.params["id"]
     search = EventSearch(issue_id, int_param(req.query, "limit", 50, 1, 100), req.query.get("cursor") or None)
     page = decode(EventPage, await _store(req, _issue_project(issue_id), "list_events", encode(search)))
@@ -90,9 +87,8 @@ async def list_events(req: Incoming) -> Reply:
     return Reply({"events": [event_view(e) for e in page.events], "next_cursor": page.next_cursor})
 
 
-@routes.route("PUT", "/apm/issues/{id}")
+@routes.route("PUT", "/apm/issues/{id}", access=Role.OPERATOR)
 async def update_issue(req: Incoming) -> Reply:
-    require_operator(req.env, req.header("authorization"))
     issue_id = req.params["id"]
     project = _issue_project(issue_id)
     update = parsed(parse_issue_update, await json_object(req, 8192))
@@ -108,9 +104,8 @@ async def update_issue(req: Incoming) -> Reply:
     return Reply(issue_view(answer.issue))
 
 
-@routes.route("GET", "/apm/ingest/stats")
+@routes.route("GET", "/apm/ingest/stats", access=Role.VIEWER)
 async def ingest_stats(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     project = _project(req)
     stats = decode(StoreStats, await _store(req, project, "stats", project))
     body: dict[str, Any] = to_plain(stats)

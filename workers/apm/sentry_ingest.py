@@ -37,7 +37,7 @@ from edgewatch.apm.traces.sentry_spans import transaction_spans
 from edgewatch.apm.traces.span import ParsedSpans
 from edgewatch.codec import decode, encode
 from edgewatch.errors import ApiError, error_line
-from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.clock import now_ms
 from sentry_forward import schedule_forward
 from trace_ingest import store_spans
@@ -176,8 +176,8 @@ async def preflight(req: Incoming) -> Reply:
 
 def _register(table: Any) -> None:
     for pattern in PATTERNS:
-        table.route("POST", pattern)(ingest)
-        table.route("OPTIONS", pattern)(preflight)
+        table.route("POST", pattern, access=Open("a Sentry project key"))(ingest)
+        table.route("OPTIONS", pattern, access=Open("a Sentry project key"))(preflight)
 
 
 _register(routes)

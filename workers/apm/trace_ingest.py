@@ -18,7 +18,7 @@ from edgewatch.logs import Scrubber, batch_id_of, rules_from_config
 from edgewatch.tokens import check_service
 from edgewatch.wire.body import decode_body
 from edgewatch.wire.otlp_body import otlp_answer, otlp_encoding
-from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.console import Console
 from edgewatch_cf.otlp_errors import otlp_errors
@@ -68,7 +68,7 @@ async def store_spans(env: Any, parsed: ParsedSpans, batch_id: str | None) -> bo
     return bool(results) and all(r.duplicate for r in results)
 
 
-@routes.route("POST", "/v1/traces")
+@routes.route("POST", "/v1/traces", access=Open("an ingest token"))
 @otlp_errors
 async def ingest_traces(req: Incoming) -> Reply:
     apm = stack_config(req.env).monitoring.apm

@@ -17,7 +17,7 @@ from edgewatch.errors import NotFound
 from edgewatch.health import CheckResult
 from edgewatch.logs import RetentionReport, retention_problems
 from edgewatch.wire.params import flag_param, int_param
-from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.bindings import KVPort, R2Port
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.faults import enabled as faults_enabled
@@ -94,7 +94,7 @@ async def trace_retention_check(env: Any) -> CheckResult:
     return CheckResult("trace_retention", "retention", not problems, 0.0, "; ".join(problems) or None)
 
 
-@routes.route("PUT", "/apm/_test/faults/{name}")
+@routes.route("PUT", "/apm/_test/faults/{name}", access=Open("the test environment only"))
 async def put_fault(req: Incoming) -> Reply:
     if not faults_enabled(req.env):
         raise NotFound("fault injection exists only in the test environment")
@@ -103,7 +103,7 @@ async def put_fault(req: Incoming) -> Reply:
     return Reply({"fault": req.params["name"], "count": count})
 
 
-@routes.route("POST", "/apm/_test/flush")
+@routes.route("POST", "/apm/_test/flush", access=Open("the test environment only"))
 async def test_flush(req: Incoming) -> Reply:
     """Flush every shard now; ``?force=true`` decides every buffered trace without waiting."""
     if not faults_enabled(req.env):

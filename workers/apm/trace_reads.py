@@ -8,6 +8,7 @@ import asyncio
 import json
 from typing import Any
 
+from edgewatch.access import Role
 from edgewatch.apm.traces.archive import read_trace
 from edgewatch.apm.traces.messages import ShardSpanAnswer, TraceLookup, TraceShardStats
 from edgewatch.apm.traces.query import parse_span_query
@@ -21,7 +22,6 @@ from edgewatch.codec import decode, encode, to_plain
 from edgewatch.errors import NotFound, Unprocessable
 from edgewatch.wire.timestamps import parse_time
 from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import require_reader
 from edgewatch_cf.bindings import R2Port
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, request_now_ms
 from edgewatch_cf.settings import stack_config
@@ -32,17 +32,15 @@ DEFAULT_SUMMARY_MS = 3_600_000
 MAX_SUMMARY_MS = 31 * 86_400_000
 
 
-@routes.route("GET", "/apm/traces/stats")
+@routes.route("GET", "/apm/traces/stats", access=Role.VIEWER)
 async def trace_stats(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     shards = range(trace_shard_count(req.env))
     answers = await asyncio.gather(*(trace_shard(req.env, s).stats() for s in shards))
     return Reply({"shards": [to_plain(decode(TraceShardStats, str(a))) for a in answers]})
 
 
-@routes.route("GET", "/apm/traces/{trace_id}")
+@routes.route("GET", "/apm/traces/{trace_id}", access=Role.VIEWER)
 async def get_trace(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     trace_id = req.params["trace_id"].lower()
     if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id) or trace_id == "0" * 32:
         raise Unprocessable("a trace id is 32 hex characters, not all zeros", details={"trace_id": trace_id[:40]})
@@ -64,9 +62,8 @@ async def get_trace(req: Incoming) -> Reply:
     return Reply(view)
 
 
-@routes.route("GET", "/apm/traces")
+@routes.route("GET", "/apm/traces", access=Role.VIEWER)
 async def search_spans(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     query = parse_span_query(req.query, request_now_ms(req.env, req.header(TEST_CLOCK_HEADER)))
     encoded = encode(query)
     shards = range(trace_shard_count(req.env))
@@ -102,17 +99,15 @@ async def rollup_rows(env: Any, start: int, end: int) -> list[tuple[RollupKey, R
     return [(RollupKey.from_json(k), Rollup.from_json(r)) for a in answers for k, r in json.loads(str(a))]
 
 
-@routes.route("GET", "/apm/summary")
+@routes.route("GET", "/apm/summary", access=Role.VIEWER)
 async def summary(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     start, end = _range(req)
     apdex = stack_config(req.env).monitoring.apm.apdex_threshold_ms
     rows = await rollup_rows(req.env, start, end)
     return Reply(apm_summary(rows, start, end, apdex, req.query.get("service") or None))
 
 
-@routes.route("GET", "/apm/services")
+@routes.route("GET", "/apm/services", access=Role.VIEWER)
 async def services(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     start, end = _range(req)
     return Reply(service_map(await rollup_rows(req.env, start, end), start, end))

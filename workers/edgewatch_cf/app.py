@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from workers import Response
 
 from edgewatch import __version__
+from edgewatch.access import Principal, Role, authorize
 from edgewatch.codec import encode
 from edgewatch.config import ConfigError
 from edgewatch.errors import ApiError, PayloadTooLarge, internal_error_body
@@ -29,6 +30,7 @@ from edgewatch.routing import Router
 from edgewatch.schedule import JobAnswer
 from edgewatch.services import BY_CONCERN, service
 
+from .access import principal_for
 from .bindings import probe_durable_object, probe_kv, probe_r2, probe_service
 from .clock import now_ms
 from .console import Console
@@ -45,6 +47,7 @@ class Incoming:
     query: dict[str, str]
     params: dict[str, str]
     console: Console  # the Worker's log lines (JSON), at the level LOG_LEVEL asks for
+    principal: Principal | None = None  # who is asking, on a route that needs a role
 
     def header(self, name: str) -> str | None:
         value = self.request.headers.get(name)
@@ -72,6 +75,25 @@ class Reply:
 
 
 Handler = Callable[[Incoming], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Open:
+    """A route that needs no role: it has a rule of its own (an ingest token, a project key, a
+    heartbeat id) or none (health, the public status page)."""
+
+    reason: str
+
+
+Access = Role | Open
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    handler: Handler
+    access: Access
+
+
 ExtraCheck = Callable[[Any], Awaitable[CheckResult]]
 Job = Callable[[Any, int], Awaitable[object]]
 
@@ -95,14 +117,17 @@ class Routes:
     """What one adapter module serves: routes, cron jobs, health checks and health sections."""
 
     def __init__(self) -> None:
-        self.routes: list[tuple[str, str, Handler]] = []
+        self.routes: list[tuple[str, str, Handler, Access]] = []
         self.jobs: dict[str, Job] = {}
         self.checks: list[ExtraCheck] = []
         self.sections: dict[str, Callable[[Any], Awaitable[Any]]] = {}
 
-    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+    def route(self, method: str, pattern: str, *, access: Access) -> Callable[[Handler], Handler]:
+        """Every route declares who may call it: the least role (``Role.VIEWER``...), or ``Open``
+        with the rule it keeps instead."""
+
         def register(handler: Handler) -> Handler:
-            self.routes.append((method, pattern, handler))
+            self.routes.append((method, pattern, handler, access))
             return handler
 
         return register
@@ -150,20 +175,21 @@ async def check_binding(env: Any, spec: BindingSpec) -> CheckResult:
 class WorkerApp:
     def __init__(self, concern: str, bindings: list[BindingSpec], include: tuple[Routes, ...] = ()) -> None:
         self.service = service(concern)
-        self.router: Router[Handler] = Router()
+        self.router: Router[Endpoint] = Router()
         self.jobs: dict[str, Job] = {}
         self.bindings = bindings
         self.extra_checks: list[ExtraCheck] = []
         # Extra sections of the health body (e.g. monitoring's summary of every uptime check).
         self.health_sections: dict[str, Callable[[Any], Awaitable[Any]]] = {}
         self.console = Console(self.service.worker_name)
-        self.router.add("GET", f"{self.service.prefix}/health", self._health)
+        self.router.add("GET", f"{self.service.prefix}/health", Endpoint(self._health, Open("health")))
+        self.router.add("GET", f"{self.service.prefix}/_routes", Endpoint(self._routes, Role.VIEWER))
         for routes in include:
             self.include(routes)
 
     def include(self, routes: Routes) -> None:
-        for method, pattern, handler in routes.routes:
-            self.router.add(method, pattern, handler)
+        for method, pattern, handler, access in routes.routes:
+            self.router.add(method, pattern, Endpoint(handler, access))
         self.jobs.update(routes.jobs)
         self.extra_checks.extend(routes.checks)
         self.health_sections.update(routes.sections)
@@ -185,7 +211,11 @@ class WorkerApp:
                 match.params,
                 self.console,
             )
-            return _respond(method, await match.handler(incoming))
+            endpoint = match.handler
+            if isinstance(endpoint.access, Role):
+                incoming.principal = await principal_for(env, request.headers)
+                authorize(incoming.principal, endpoint.access)
+            return _respond(method, await endpoint.handler(incoming))
         except ApiError as exc:
             return json_response(exc.body(), exc.status, exc.headers)
         except ConfigError as exc:
@@ -239,6 +269,16 @@ class WorkerApp:
             except Exception as exc:
                 body[name] = {"error": describe_error(exc)}
         return Reply(body, report.http_status)
+
+    async def _routes(self, req: Incoming) -> Reply:
+        """Every route of this Worker and who may call it (the access table the tests walk)."""
+        table = [
+            {"method": method, "pattern": pattern,
+             "access": endpoint.access.label if isinstance(endpoint.access, Role) else "open",
+             **({"reason": endpoint.access.reason} if isinstance(endpoint.access, Open) else {})}
+            for pattern, method, endpoint in self.router.entries()
+        ]  # fmt: skip
+        return Reply({"worker": self.service.worker_name, "routes": table})
 
     # -- RPC --------------------------------------------------------------------------------
     def ping(self) -> dict[str, Any]:

@@ -1,11 +1,12 @@
-"""Bearer-token checks for Worker endpoints, with tokens from Worker secrets."""
+"""Ingest tokens (``LOG_INGEST_TOKENS``): which service a request may write. Read, operate and
+admin access is decided per route by edgewatch_cf.access (see ``Routes.route(access=...)``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from edgewatch.errors import Forbidden, Unauthorized
-from edgewatch.tokens import TokenConfigError, bearer, ingest_scope, match_token, parse_token_list, parse_token_map
+from edgewatch.errors import Forbidden
+from edgewatch.tokens import TokenConfigError, ingest_scope, parse_token_map
 
 
 def _development(env: Any) -> bool:
@@ -24,35 +25,3 @@ def ingest_scope_for(env: Any, authorization: str | None) -> str:
             return "*"
         raise Forbidden("no ingest tokens are configured; set the LOG_INGEST_TOKENS secret")
     return ingest_scope(authorization, tokens)
-
-
-def _require_listed(env: Any, authorization: str | None, names: tuple[str, ...], role: str, purpose: str) -> None:
-    """The bearer token must be one of the tokens of the ``names`` secrets (open only in local development)."""
-    tokens: list[str] = []
-    for var in names:
-        try:
-            tokens += parse_token_list(getattr(env, var, None))
-        except TokenConfigError as exc:
-            raise Forbidden(f"{purpose} is misconfigured: {exc}") from None
-    if not tokens:
-        if _development(env):
-            return
-        raise Forbidden(f"no {role} tokens are configured; set the {' or '.join(names)} secret")
-    if match_token(bearer(authorization), tokens) is None:
-        raise Unauthorized(f"unknown {role} token")
-
-
-def require_reader(env: Any, authorization: str | None) -> None:
-    """Reading (search, tail, metrics, uptime, security events) needs a token from READ_TOKENS."""
-    _require_listed(env, authorization, ("READ_TOKENS",), "read", "reading")
-
-
-def require_admin(env: Any, authorization: str | None) -> None:
-    """Changing monitors, maintenance windows or the block-list needs a token from ADMIN_TOKENS."""
-    _require_listed(env, authorization, ("ADMIN_TOKENS",), "admin", "the write API")
-
-
-def require_operator(env: Any, authorization: str | None) -> None:
-    """Operating on alerts (acknowledge, silence, test a receiver) needs a token from OPERATOR_TOKENS
-    or ADMIN_TOKENS: an on-call person can silence without being able to change monitors."""
-    _require_listed(env, authorization, ("OPERATOR_TOKENS", "ADMIN_TOKENS"), "operator", "operating on alerts")

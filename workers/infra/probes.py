@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from edgewatch import infra
+from edgewatch.access import Role
 from edgewatch.errors import Unprocessable
 from edgewatch.health import CheckResult
 from edgewatch.schedule import window_end
@@ -68,7 +69,7 @@ async def rollup_1d(env, scheduled_ms):
     return await _rollup(env, "1d", "0 0 * * *", scheduled_ms)
 
 
-@routes.route("GET", "/infra/status")
+@routes.route("GET", "/infra/status", access=Role.VIEWER)
 async def status(req: Incoming) -> Reply:
     kv = KVPort(req.env.KV)
     now = now_ms()
@@ -76,7 +77,7 @@ async def status(req: Incoming) -> Reply:
     return Reply({"now_ms": now, "workers": workers, "storage": storage})
 
 
-@routes.route("GET", "/infra/rollups")
+@routes.route("GET", "/infra/rollups", access=Role.VIEWER)
 async def rollups(req: Incoming) -> Reply:
     label = req.query.get("period", "1h")
     if label not in infra.PERIODS:

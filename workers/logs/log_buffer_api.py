@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+from edgewatch.access import Role
 from edgewatch.codec import decode, to_plain
 from edgewatch.errors import NotFound
 from edgewatch.logs.messages import FlushReport, ShardStats
 from edgewatch.wire.params import int_param
-from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.faults import enabled as faults_enabled
 from edgewatch_cf.faults import set_fault
 from log_shards import log_shard, log_shard_count
@@ -19,14 +20,14 @@ routes = Routes()
 MAX_FAULT_COUNT = 1_000_000
 
 
-@routes.route("GET", "/logs/stats")
+@routes.route("GET", "/logs/stats", access=Role.VIEWER)
 async def buffer_stats(req: Incoming) -> Reply:
     shards = await asyncio.gather(*(log_shard(req.env, s).stats() for s in range(log_shard_count(req.env))))
     stats = [to_plain(decode(ShardStats, str(s))) for s in shards]
     return Reply({"shards": stats, "retention": await last_retention_report(req.env)})
 
 
-@routes.route("PUT", "/logs/_test/faults/{name}")
+@routes.route("PUT", "/logs/_test/faults/{name}", access=Open("the test environment only"))
 async def put_fault(req: Incoming) -> Reply:
     if not faults_enabled(req.env):
         raise NotFound("fault injection exists only in the test environment")

@@ -18,7 +18,7 @@ from edgewatch.logs.scrub import Scrubber, rules_from_config
 from edgewatch.tokens import check_service
 from edgewatch.wire.body import check_content_type, decode_body
 from edgewatch.wire.otlp_body import OtlpEncoding, otlp_answer, otlp_encoding
-from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.otlp_errors import otlp_errors
@@ -88,7 +88,7 @@ async def _ingest(req: Incoming, fmt: str) -> _Ingested:
     return _Ingested(batch, prepared, await _store(req, prepared, batch_id), encoding)
 
 
-@routes.route("POST", "/logs/ingest")
+@routes.route("POST", "/logs/ingest", access=Open("an ingest token"))
 async def ingest_native(req: Incoming) -> Reply:
     batch, prepared, duplicate, _ = await _ingest(req, "native")
     if not batch.entries and batch.errors:
@@ -109,7 +109,7 @@ async def ingest_native(req: Incoming) -> Reply:
     )
 
 
-@routes.route("POST", "/v1/logs")
+@routes.route("POST", "/v1/logs", access=Open("an ingest token"))
 @otlp_errors
 async def ingest_otlp(req: Incoming) -> Reply:
     done = await _ingest(req, "otlp")
@@ -117,7 +117,7 @@ async def ingest_otlp(req: Incoming) -> Reply:
     return Reply(answer.body, 200, answer.headers, raw=answer.raw)
 
 
-@routes.route("POST", "/loki/api/v1/push")
+@routes.route("POST", "/loki/api/v1/push", access=Open("an ingest token"))
 async def ingest_loki(req: Incoming) -> Reply:
     batch = (await _ingest(req, "loki")).batch
     if not batch.entries and batch.errors:

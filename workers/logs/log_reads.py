@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from edgewatch.access import Role
 from edgewatch.codec import decode, encode
 from edgewatch.logs.counts import count_range, count_series
 from edgewatch.logs.messages import MinuteCount, ShardSearchAnswer, TailAnswer
@@ -13,7 +14,6 @@ from edgewatch.logs.search import SearchMerge, matching_lines
 from edgewatch.logs.tail import decode_tail_cursor, merge_tail
 from edgewatch.wire.params import int_param
 from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import require_reader
 from edgewatch_cf.bindings import R2Port
 from edgewatch_cf.clock import now_ms
 from log_shards import log_shard, log_shard_count
@@ -26,9 +26,8 @@ async def _scan(bucket: R2Port, query: Query, key: str) -> list[dict[str, Any]]:
     return [] if data is None else matching_lines(query, data)
 
 
-@routes.route("GET", "/logs/search")
+@routes.route("GET", "/logs/search", access=Role.VIEWER)
 async def search_logs(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     query = parse_query(req.query, now_ms())
     encoded = encode(query)
     shards = range(log_shard_count(req.env))
@@ -41,9 +40,8 @@ async def search_logs(req: Incoming) -> Reply:
     return Reply(merge.page())
 
 
-@routes.route("GET", "/logs/tail")
+@routes.route("GET", "/logs/tail", access=Role.VIEWER)
 async def tail_logs(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     limit = int_param(req.query, "limit", 100, 1, 1000)
     since = decode_tail_cursor(req.query.get("since"))
     shards = range(log_shard_count(req.env))
@@ -51,9 +49,8 @@ async def tail_logs(req: Incoming) -> Reply:
     return Reply(merge_tail([decode(TailAnswer, str(a)) for a in answers]))
 
 
-@routes.route("GET", "/logs/metrics")
+@routes.route("GET", "/logs/metrics", access=Role.VIEWER)
 async def log_metrics(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     span = count_range(req.query, now_ms())
     service = req.query.get("service") or None
     shards = range(log_shard_count(req.env))

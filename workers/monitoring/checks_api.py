@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from edgewatch.access import Role
 from edgewatch.codec import decode, encode, to_plain
 from edgewatch.errors import NotFound
 from edgewatch.uptime import (
@@ -36,8 +37,7 @@ from edgewatch.uptime import (
     with_path_id,
 )
 from edgewatch.wire.params import flag_param, int_param
-from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import require_admin, require_reader
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, now_ms, request_now_ms
 from edgewatch_cf.json_body import json_object, parsed
@@ -105,50 +105,45 @@ async def _put_monitor(req: Incoming, kind: MonitorKind, data: dict[str, Any], r
 
 
 async def _delete_monitor(req: Incoming, kind: MonitorKind) -> Reply:
-    require_admin(req.env, req.header("authorization"))
     stub = await synced(req.env, _now(req))
     outcome = str(await stub.delete_monitor(req.params["id"], kind.value))
     return _answer(outcome, _WHAT[kind], req.params["id"])
 
 
-@routes.route("POST", "/monitoring/checks")
+@routes.route("POST", "/monitoring/checks", access=Role.ADMIN)
 async def create_check(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
     return await _put_monitor(req, MonitorKind.HTTP, await json_object(req, MAX_SPEC_BODY), replace=False)
 
 
-@routes.route("PUT", "/monitoring/checks/{id}")
+@routes.route("PUT", "/monitoring/checks/{id}", access=Role.ADMIN)
 async def replace_check(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
     data = with_path_id(await json_object(req, MAX_SPEC_BODY), req.params["id"])
     return await _put_monitor(req, MonitorKind.HTTP, data, replace=True)
 
 
-@routes.route("DELETE", "/monitoring/checks/{id}")
+@routes.route("DELETE", "/monitoring/checks/{id}", access=Role.ADMIN)
 async def delete_check(req: Incoming) -> Reply:
     return await _delete_monitor(req, MonitorKind.HTTP)
 
 
-@routes.route("POST", "/monitoring/heartbeats")
+@routes.route("POST", "/monitoring/heartbeats", access=Role.ADMIN)
 async def create_heartbeat(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
     return await _put_monitor(req, MonitorKind.HEARTBEAT, await json_object(req, MAX_SPEC_BODY), replace=False)
 
 
-@routes.route("PUT", "/monitoring/heartbeats/{id}")
+@routes.route("PUT", "/monitoring/heartbeats/{id}", access=Role.ADMIN)
 async def replace_heartbeat(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
     data = with_path_id(await json_object(req, MAX_SPEC_BODY), req.params["id"])
     return await _put_monitor(req, MonitorKind.HEARTBEAT, data, replace=True)
 
 
-@routes.route("DELETE", "/monitoring/heartbeats/{id}")
+@routes.route("DELETE", "/monitoring/heartbeats/{id}", access=Role.ADMIN)
 async def delete_heartbeat(req: Incoming) -> Reply:
     return await _delete_monitor(req, MonitorKind.HEARTBEAT)
 
 
-@routes.route("POST", "/monitoring/heartbeat/{id}")
-@routes.route("GET", "/monitoring/heartbeat/{id}")
+@routes.route("POST", "/monitoring/heartbeat/{id}", access=Open("a heartbeat id"))
+@routes.route("GET", "/monitoring/heartbeat/{id}", access=Open("a heartbeat id"))
 async def ping(req: Incoming) -> Reply:
     now = _now(req)
     stub = await synced(req.env, now)
@@ -158,33 +153,29 @@ async def ping(req: Incoming) -> Reply:
 
 
 # -- maintenance ------------------------------------------------------------------------------
-@routes.route("GET", "/monitoring/maintenance")
+@routes.route("GET", "/monitoring/maintenance", access=Role.VIEWER)
 async def list_maintenance(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     stub = await synced(req.env, _now(req))
     return Reply({"maintenance": decode(list[dict[str, Any]], str(await stub.list_maintenance()))})
 
 
-@routes.route("POST", "/monitoring/maintenance")
+@routes.route("POST", "/monitoring/maintenance", access=Role.ADMIN)
 async def create_maintenance(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
     window = parsed(maintenance_from_json, await json_object(req, MAX_SPEC_BODY))
     stub = await synced(req.env, _now(req))
     outcome = str(await stub.put_maintenance(encode(window)))
     return _answer(outcome, "maintenance window", window.id, window.to_json())
 
 
-@routes.route("DELETE", "/monitoring/maintenance/{id}")
+@routes.route("DELETE", "/monitoring/maintenance/{id}", access=Role.ADMIN)
 async def delete_maintenance(req: Incoming) -> Reply:
-    require_admin(req.env, req.header("authorization"))
     stub = await synced(req.env, _now(req))
     return _answer(str(await stub.delete_maintenance(req.params["id"])), "maintenance window", req.params["id"])
 
 
 # -- reads ------------------------------------------------------------------------------------
-@routes.route("GET", "/monitoring/checks")
+@routes.route("GET", "/monitoring/checks", access=Role.VIEWER)
 async def list_checks(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     now = _now(req)
     waiting, _ = config_definitions(req.env)
     stub = await synced(req.env, now)
@@ -192,9 +183,8 @@ async def list_checks(req: Incoming) -> Reply:
     return Reply({"monitors": to_plain(monitors), "waiting_for_base_url": waiting})
 
 
-@routes.route("GET", "/monitoring/checks/{id}")
+@routes.route("GET", "/monitoring/checks/{id}", access=Role.VIEWER)
 async def get_check(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     now = _now(req)
     stub = await synced(req.env, now)
     recent = int_param(req.query, "recent", 50, 1, 1000)
@@ -205,9 +195,8 @@ async def get_check(req: Incoming) -> Reply:
     return Reply(to_plain(found))
 
 
-@routes.route("GET", "/monitoring/checks/{id}/series")
+@routes.route("GET", "/monitoring/checks/{id}/series", access=Role.VIEWER)
 async def check_series(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     now = _now(req)
     span = series_range(req.query, now)
     stub = await synced(req.env, now)
@@ -226,9 +215,8 @@ async def check_series(req: Incoming) -> Reply:
     )
 
 
-@routes.route("GET", "/monitoring/incidents")
+@routes.route("GET", "/monitoring/incidents", access=Role.VIEWER)
 async def list_incidents(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     now = _now(req)
     start, end = incidents_range(req.query, now)
     open_only = flag_param(req.query, "open")
@@ -238,10 +226,9 @@ async def list_incidents(req: Incoming) -> Reply:
     return Reply({"incidents": to_plain(decode(list[IncidentView], str(found)))})
 
 
-@routes.route("GET", "/monitoring/changes")
+@routes.route("GET", "/monitoring/changes", access=Role.VIEWER)
 async def list_changes(req: Incoming) -> Reply:
     """State changes in order, for alerting: poll with after=<last seq seen>."""
-    require_reader(req.env, req.header("authorization"))
     after = int_param(req.query, "after", 0, 0, 2**31 - 1)
     limit = int_param(req.query, "limit", 100, 1, 1000)
     stub = await synced(req.env, _now(req))
@@ -249,7 +236,7 @@ async def list_changes(req: Incoming) -> Reply:
     return Reply({"changes": to_plain(changes), "next_after": changes[-1].seq if changes else after})
 
 
-@routes.route("GET", "/monitoring/status")
+@routes.route("GET", "/monitoring/status", access=Open("the public status page"))
 async def public_status(req: Incoming) -> Reply:
     """The public status page: no token, no URLs, no probe details."""
     now = _now(req)

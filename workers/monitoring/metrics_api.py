@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from edgewatch.access import Role
 from edgewatch.codec import decode, encode
 from edgewatch.errors import ServiceUnavailable, Unprocessable
 from edgewatch.metrics.exposition import prometheus_families, scrape_since
@@ -17,8 +18,8 @@ from edgewatch.metrics.prometheus import CONTENT_TYPE, render
 from edgewatch.metrics.query import parse_metrics_query, query_answer
 from edgewatch.wire.body import check_content_type, decode_body
 from edgewatch.wire.otlp_body import OtlpEncoding, otlp_answer, otlp_encoding
-from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import ingest_scope_for, require_reader
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
+from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.otlp_errors import otlp_errors
@@ -77,20 +78,19 @@ async def _ingest_metrics(req: Incoming, otlp: bool) -> Reply:
     return Reply({"stored": stored, "rejected": len(errors), "errors": [e.to_json() for e in errors[:10]]}, 202)
 
 
-@routes.route("POST", "/monitoring/metrics")
+@routes.route("POST", "/monitoring/metrics", access=Open("an ingest token"))
 async def ingest_metrics(req: Incoming) -> Reply:
     return await _ingest_metrics(req, otlp=False)
 
 
-@routes.route("POST", "/v1/metrics")
+@routes.route("POST", "/v1/metrics", access=Open("an ingest token"))
 @otlp_errors
 async def ingest_otlp_metrics(req: Incoming) -> Reply:
     return await _ingest_metrics(req, otlp=True)
 
 
-@routes.route("GET", "/monitoring/metrics")
+@routes.route("GET", "/monitoring/metrics", access=Role.VIEWER)
 async def get_metrics(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     query = parse_metrics_query(req.query, now_ms(), window_ms(req.env))
     shards = range(SHARDS)
     answers = await asyncio.gather(
@@ -99,9 +99,8 @@ async def get_metrics(req: Incoming) -> Reply:
     return Reply(query_answer(query, [row for a in answers for row in decode(list[WindowRow], str(a))]))
 
 
-@routes.route("GET", "/metrics")
+@routes.route("GET", "/metrics", access=Role.VIEWER)
 async def prometheus(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     since = scrape_since(now_ms(), window_ms(req.env))
     answers = await asyncio.gather(*(metrics_shard(req.env, s).recent(since) for s in range(SHARDS)))
     text = render(prometheus_families([decode(RecentAnswer, str(a)) for a in answers]))

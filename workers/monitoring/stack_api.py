@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from edgewatch.access import Role
 from edgewatch.schedule import JOBS, SCHEDULES, cron_slug
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.bindings import KVPort
@@ -13,7 +14,7 @@ from edgewatch_cf.settings import stack_config
 routes = Routes()
 
 
-@routes.route("GET", "/monitoring/cron")
+@routes.route("GET", "/monitoring/cron", access=Role.VIEWER)
 async def cron_status(req: Incoming) -> Reply:
     kv = KVPort(req.env.KV)
     schedules = []
@@ -29,7 +30,7 @@ async def cron_status(req: Incoming) -> Reply:
     return Reply({"schedules": schedules})
 
 
-@routes.route("GET", "/monitoring/config")
+@routes.route("GET", "/monitoring/config", access=Role.VIEWER)
 async def effective_config(req: Incoming) -> Reply:
     """The configuration in force. Secrets appear only as references such as env:SLACK_WEBHOOK_URL."""
     config = stack_config(req.env)

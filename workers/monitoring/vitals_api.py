@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from edgewatch.access import Role
 from edgewatch.codec import decode, encode, to_plain
 from edgewatch.errors import ServiceUnavailable, Unprocessable
 from edgewatch.vitals import (
@@ -23,8 +24,7 @@ from edgewatch.vitals import (
 )
 from edgewatch.wire.body import check_content_type, decode_body
 from edgewatch.wire.params import int_param
-from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import require_reader
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.bindings import named_stub
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.settings import stack_config
@@ -54,7 +54,7 @@ async def store_samples(env: Any, samples: list[VitalSample]) -> int:
     return sum(int(n) for n in stored)
 
 
-@routes.route("POST", "/monitoring/vitals")
+@routes.route("POST", "/monitoring/vitals", access=Open("public Web Vitals beacons, CORS"))
 async def ingest_vitals(req: Incoming) -> Reply:
     """Beacons from browsers (fetch or navigator.sendBeacon): public, guarded by CORS and limits."""
     headers = cors_headers(_origins(req.env), req.header("origin"))
@@ -73,14 +73,13 @@ async def ingest_vitals(req: Incoming) -> Reply:
     return Reply(body_out, 202, headers)
 
 
-@routes.route("OPTIONS", "/monitoring/vitals")
+@routes.route("OPTIONS", "/monitoring/vitals", access=Open("public Web Vitals beacons, CORS"))
 async def vitals_preflight(req: Incoming) -> Reply:
     return Reply(None, 204, preflight_headers(_origins(req.env), req.header("origin")))
 
 
-@routes.route("GET", "/monitoring/vitals")
+@routes.route("GET", "/monitoring/vitals", access=Role.VIEWER)
 async def get_vitals(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     thresholds = stack_config(req.env).web_vitals
     query = parse_vitals_query(req.query, now_ms())
     out = {}
@@ -96,11 +95,10 @@ async def get_vitals(req: Incoming) -> Reply:
     return Reply({"from": query.start_ms, "to": query.end_ms, "metrics": out})
 
 
-@routes.route("GET", "/monitoring/vitals/samples")
+@routes.route("GET", "/monitoring/vitals/samples", access=Role.VIEWER)
 async def worst_samples(req: Incoming) -> Reply:
     """The slowest reports of one vital (``name``, default LCP), each with the edge trace that
     served its page when the beacon carried the document's Server-Timing traceparent."""
-    require_reader(req.env, req.header("authorization"))
     query = parse_vitals_query({"name": "LCP", **req.query}, now_ms())
     limit = int_param(req.query, "limit", 20, 1, 200)
     name = query.names[0]

@@ -24,7 +24,7 @@ from edgewatch.security.checkflow import (
 from edgewatch.security.identity import identify, shard_for
 from edgewatch.security.limiter_calls import evaluate_request, read_report, report_requests
 from edgewatch.security.messages import AddBlock, AutoBlock, EvaluateAnswer, ReportAnswer
-from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.auth import ingest_scope_for
 from edgewatch_cf.bindings import KVPort
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, now_ms, request_now_ms
@@ -109,7 +109,7 @@ async def report_rpc(env: Any, payload: Any) -> str:
     return json.dumps(await run_report(env, json.loads(str(payload)), now_ms()))
 
 
-@routes.route("POST", "/security/check")
+@routes.route("POST", "/security/check", access=Open("an ingest token"))
 async def check(req: Incoming) -> Reply:
     ingest_scope_for(req.env, req.header("authorization"))
     data = await json_body(req, MAX_CHECK_BODY)
@@ -118,7 +118,7 @@ async def check(req: Incoming) -> Reply:
     return Reply(result.to_json(), 200, dict(result.headers))
 
 
-@routes.route("POST", "/security/report")
+@routes.route("POST", "/security/report", access=Open("an ingest token"))
 async def report(req: Incoming) -> Reply:
     ingest_scope_for(req.env, req.header("authorization"))
     data = await json_body(req, MAX_CHECK_BODY)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from edgewatch.access import Role
 from edgewatch.codec import encode
 from edgewatch.security.api_input import plan_summary, shard_page_params
 from edgewatch.security.events import SecurityEvent, combine, parse_query, query_events, summarize
 from edgewatch.security.messages import ShardCounts
 from edgewatch_cf.app import Incoming, Reply, Routes
-from edgewatch_cf.auth import require_reader
 from edgewatch_cf.clock import now_ms
 from edgewatch_cf.json_body import parsed
 from limiter_shard import ask_every_shard
@@ -24,17 +24,15 @@ async def all_events(env: Any, params: dict[str, str]) -> list[SecurityEvent]:
     return [event for page in pages for event in page]
 
 
-@routes.route("GET", "/security/events")
+@routes.route("GET", "/security/events", access=Role.VIEWER)
 async def events(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     query = parsed(parse_query, req.query)
     page = query_events(await all_events(req.env, shard_page_params(req.query, query)), query)
     return Reply(page.to_json())
 
 
-@routes.route("GET", "/security/summary")
+@routes.route("GET", "/security/summary", access=Role.VIEWER)
 async def summary(req: Incoming) -> Reply:
-    require_reader(req.env, req.header("authorization"))
     now = now_ms()
     plan = parsed(lambda query: plan_summary(query, now), req.query)
     start, end, bucket = plan.from_ms, plan.to_ms, plan.bucket_ms

@@ -12,7 +12,7 @@ from edgewatch.errors import NotFound, Unprocessable
 from edgewatch.security.limiter_calls import rule_json
 from edgewatch.security.messages import EvaluateAnswer, EvaluateRequest, PurgeCount, total_purged
 from edgewatch.wire.params import int_param
-from edgewatch_cf.app import Incoming, Reply, Routes
+from edgewatch_cf.app import Incoming, Open, Reply, Routes
 from edgewatch_cf.clock import now_ms
 from limiter_shard import ask_every_shard, limiter_shard
 from security_settings import matcher_for
@@ -24,7 +24,7 @@ def _environment(env: Any) -> str:
     return str(getattr(env, "ENVIRONMENT", ""))
 
 
-@routes.route("POST", "/security/_test/purge")
+@routes.route("POST", "/security/_test/purge", access=Open("the test environment only"))
 async def purge_now(req: Incoming) -> Reply:
     """Test stacks only: run every shard's hourly purge now (what its alarm does)."""
     if _environment(req.env) != "test":
@@ -34,7 +34,7 @@ async def purge_now(req: Incoming) -> Reply:
     return Reply(total_purged(answers))
 
 
-@routes.route("POST", "/security/_bench/decisions")
+@routes.route("POST", "/security/_bench/decisions", access=Open("the test environment only"))
 async def bench_decisions(req: Incoming) -> Reply:
     """Local stacks only: ``n`` decisions for one identifier, ``concurrency`` in flight, straight
     from this Worker to one RateLimiter object, to measure what one object sustains."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -101,3 +102,21 @@ def test_authenticate_and_authorize() -> None:
 def test_the_access_cookie() -> None:
     assert access_cookie("a=1; CF_Authorization=eyJ.x.y; b=2") == "eyJ.x.y"
     assert access_cookie("CF_Authorization=") is None and access_cookie(None) is None
+
+
+def test_the_access_config_is_checked_with_the_rule_grammar() -> None:
+    from edgewatch.config import ConfigError
+    from edgewatch.stack import load_stack_config
+
+    good = {
+        "access": {"teamDomain": "https://t.cloudflareaccess.com", "audience": "aud", "roles": {"admin": ["a@b.io"]}}
+    }
+    config = load_stack_config(json.dumps(good), None, None).monitoring.access
+    assert config.enabled and config.jwks_url == "https://t.cloudflareaccess.com/cdn-cgi/access/certs"
+    for bad, problem in [
+        ({"roles": {"viewer": ["everyone"]}}, "viewer.0"),
+        ({"teamDomain": "https://t.cloudflareaccess.com"}, "set together"),
+        ({"teamDomain": "t.cloudflareaccess.com", "audience": "a"}, "http(s) URL"),
+    ]:
+        with pytest.raises(ConfigError, match=re.escape(problem)):
+            load_stack_config(json.dumps({"access": bad}), None, None)
