@@ -6,13 +6,14 @@
 // /<prefix>/... to the service binding named in ROUTES and hands every cron to MONITORING.
 // ROUTES (a JSON var) maps the first path segment to a binding, e.g. {"logs": "LOGS"}; the
 // standard ingest paths of existing shippers (/v1/logs, /v1/traces, /v1/metrics, /loki, /metrics)
-// go to the Worker that serves them.
+// go to the Worker that serves them, and /audit to pitchey-infra (the audit log).
 const STANDARD_PATHS = [
   ["/v1/logs", "logs"],
   ["/v1/traces", "apm"],
   ["/v1/metrics", "monitoring"],
   ["/loki/", "logs"],
   ["/metrics", "monitoring"],
+  ["/audit", "infra"],
 ];
 
 function json(body, status = 200) {

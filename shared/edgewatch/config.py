@@ -390,6 +390,11 @@ class AccessConfig(_Model):
     audience: str | None = Field(None, description="the Access application's audience (AUD) tag")
     certs_url: str | None = Field(None, alias="certsUrl", description="default: <teamDomain>/cdn-cgi/access/certs")
     roles: AccessRoles = Field(default_factory=AccessRoles)
+    audit_retention: Duration = Field("365d", alias="auditRetention", description="how long audit archives are kept")
+
+    @property
+    def audit_retention_ms(self) -> int:
+        return parse_duration_ms(self.audit_retention)
 
     @field_validator("team_domain", "certs_url")
     @classmethod

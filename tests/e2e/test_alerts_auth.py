@@ -38,14 +38,14 @@ def test_tokens_are_required(stack: Stack, method: str, path: str, body: object,
 
 
 def test_writes_need_an_operator_or_admin_token(stack: Stack) -> None:
-    read = {**JSON, "authorization": f"Bearer {READ_TOKEN}"}
-    assert stack.request("POST", "/alerts/receivers/slack/test", None, read)[0] == 401
-    assert stack.request("POST", "/alerts/groups/0000000000000000/ack", {"by": "a"}, read)[0] == 401
+    read = {**JSON, "authorization": f"Bearer {READ_TOKEN}"}  # a known viewer: 403, the role is too low
+    assert stack.request("POST", "/alerts/receivers/slack/test", None, read)[0] == 403
+    assert stack.request("POST", "/alerts/groups/0000000000000000/ack", {"by": "a"}, read)[0] == 403
     silence = {
         "matchers": [{"name": "alertname", "value": "AuthSilence", "isRegex": False, "isEqual": True}],
         "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2099-01-01T00:00:00Z", "createdBy": "op", "comment": "c",
     }  # fmt: skip
-    assert stack.request("POST", "/alerts/api/v2/silences", silence, read)[0] == 401
+    assert stack.request("POST", "/alerts/api/v2/silences", silence, read)[0] == 403
     for token in (ADMIN_TOKEN, OPERATOR_TOKEN):
         writer = {**JSON, "authorization": f"Bearer {token}"}
         status, answer = stack.request("POST", "/alerts/groups/0000000000000000/ack", {"by": "a"}, writer)

@@ -269,10 +269,12 @@ def test_summary_and_service_map_count_every_decided_trace(trace_stack: Stack) -
     assert status == 200
     text = scrape.decode() if isinstance(scrape, bytes) else str(scrape)
     assert "apm_requests" in text and f'service="{back}"' in text
-    # An alert rule reads them: the back service's error rate (1/3) is over 0.2.
-    outcome = trace_stack.trigger_cron("* * * * *", int(time.time() * 1000))
+    # An alert rule reads them: the back service's error rate (1/3) is over 0.2. The cron of the next
+    # minute evaluates the window that ends at its start, which holds this minute's points.
+    next_minute = int(time.time() * 1000) // 60_000 * 60_000 + 60_000
+    outcome = trace_stack.trigger_cron("* * * * *", next_minute)
     assert outcome.get("outcome") == "ok", outcome
-    status, _, alerts = http(trace_stack, "GET", "/alerts", headers=READ)
+    status, _, alerts = http(trace_stack, "GET", "/alerts", headers={**READ, "x-edgewatch-test-now": str(next_minute)})
     assert status == 200, alerts
     firing = [a for a in alerts["alerts"] if a["labels"].get("alertname") == "APM errors"]
     assert any(a["labels"].get("service") == back for a in firing), alerts

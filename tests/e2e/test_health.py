@@ -35,7 +35,10 @@ EXPECTED_CHECKS = {
         "KV": "kv",
         "R2_BUCKET": "r2",
         "ISSUE_STORE": "durable_object",
+        "TRACE_STORE": "durable_object",
         "ALERTS": "service",
+        "MONITORING": "service",
+        "trace_retention": "retention",
     },
     "infra": {
         "config": "config",
@@ -43,6 +46,7 @@ EXPECTED_CHECKS = {
         "R2_BUCKET": "r2",
         "RATE_LIMITER": "durable_object",
         "LOG_BUFFER": "durable_object",
+        "AUDIT_LOG": "durable_object",
         "MONITORING": "service",
         "LOGS": "service",
         "APM": "service",

@@ -62,6 +62,7 @@ def test_five_schedules() -> None:
                 "monitoring.metrics_rollup",
                 "monitoring.vitals_retention",
                 "apm.trace_retention",
+                "infra.audit_archive",
             ],
         ),
     ],

@@ -22,6 +22,7 @@ CONCERNS = ["monitoring", "logs", "apm", "infra", "alerts", "security"]
 DEPLOY_FLAGS = ["python_workers", "python_workers_314"]
 DEV_FLAGS = ["python_workers", "python_workers_development", "no_python_workers_20250116"]
 WORKER_NAMES = {f"pitchey-{c}" for c in CONCERNS}
+AUDIT_REF = {"name": "AUDIT_LOG", "class_name": "AuditLog", "script_name": "pitchey-infra"}
 SECRET_NAMES = ("SENTRY_DSN", "SLACK_WEBHOOK_URL", "PAGERDUTY_INTEGRATION_KEY")
 
 
@@ -74,6 +75,7 @@ def test_security_defines_its_durable_objects_with_migrations() -> None:
     assert config["durable_objects"]["bindings"] == [
         {"name": "RATE_LIMITER", "class_name": "RateLimiter"},
         {"name": "BLOCK_LEDGER", "class_name": "BlockLedger"},
+        AUDIT_REF,
     ]
     assert config["migrations"] == [
         {"tag": "v1", "new_sqlite_classes": ["RateLimiter"]},
@@ -90,6 +92,7 @@ def test_apm_defines_the_issue_and_trace_stores() -> None:
     assert config["durable_objects"]["bindings"] == [
         {"name": "ISSUE_STORE", "class_name": "IssueStore"},
         {"name": "TRACE_STORE", "class_name": "TraceStore"},
+        AUDIT_REF,
     ]
     assert config["migrations"] == [
         {"tag": "v1", "new_sqlite_classes": ["IssueStore"]},
@@ -105,13 +108,17 @@ def test_infra_binds_the_rate_limiter_of_security() -> None:
     assert config["durable_objects"]["bindings"] == [
         {"name": "RATE_LIMITER", "class_name": "RateLimiter", "script_name": "pitchey-security"},
         {"name": "LOG_BUFFER", "class_name": "LogBuffer", "script_name": "pitchey-logs"},
+        {"name": "AUDIT_LOG", "class_name": "AuditLog"},
     ]
-    assert "migrations" not in config  # only the defining Worker migrates the class
+    # infra defines the audit log: only the defining Worker migrates a class
+    assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["AuditLog"]}]
+    tree = ast.parse((ROOT / "workers" / "infra" / "audit_log.py").read_text())
+    assert "AuditLog" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 def test_logs_defines_the_log_buffer() -> None:
     config = _load("logs")
-    assert config["durable_objects"]["bindings"] == [{"name": "LOG_BUFFER", "class_name": "LogBuffer"}]
+    assert config["durable_objects"]["bindings"] == [{"name": "LOG_BUFFER", "class_name": "LogBuffer"}, AUDIT_REF]
     assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["LogBuffer"]}]
     tree = ast.parse((ROOT / "workers" / "logs" / "log_buffer.py").read_text())
     assert "LogBuffer" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
@@ -123,6 +130,7 @@ def test_monitoring_defines_its_durable_objects() -> None:
         {"name": "METRICS_STORE", "class_name": "MetricsStore"},
         {"name": "VITALS_STORE", "class_name": "VitalsStore"},
         {"name": "CHECK_RUNNER", "class_name": "CheckRunner"},
+        AUDIT_REF,
     ]
     # Migrations are append-only: a deployed tag is never edited.
     assert config["migrations"] == [
@@ -143,6 +151,7 @@ def test_alerts_defines_its_durable_objects() -> None:
     assert config["durable_objects"]["bindings"] == [
         {"name": "ALERT_CENTER", "class_name": "AlertCenter"},
         {"name": "OUTBOX", "class_name": "Outbox"},
+        AUDIT_REF,
     ]
     assert config["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["AlertCenter", "Outbox"]}]
     for module, cls in [("alert_center", "AlertCenter"), ("notify_outbox", "Outbox")]:

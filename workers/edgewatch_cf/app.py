@@ -31,6 +31,7 @@ from edgewatch.schedule import JobAnswer
 from edgewatch.services import BY_CONCERN, service
 
 from .access import principal_for
+from .audit import append_later, record_of
 from .bindings import probe_durable_object, probe_kv, probe_r2, probe_service
 from .clock import now_ms
 from .console import Console
@@ -212,10 +213,9 @@ class WorkerApp:
                 self.console,
             )
             endpoint = match.handler
-            if isinstance(endpoint.access, Role):
-                incoming.principal = await principal_for(env, request.headers)
-                authorize(incoming.principal, endpoint.access)
-            return _respond(method, await endpoint.handler(incoming))
+            if not isinstance(endpoint.access, Role):
+                return _respond(method, await endpoint.handler(incoming))
+            return _respond(method, await self._audited(incoming, endpoint.handler, endpoint.access))
         except ApiError as exc:
             return json_response(exc.body(), exc.status, exc.headers)
         except ConfigError as exc:
@@ -237,6 +237,23 @@ class WorkerApp:
             if str(getattr(env, "ENVIRONMENT", "")) == "test":  # tests see the cause; nobody else does
                 body["error"]["debug"] = f"{type(exc).__name__}: {exc}"[:2000]
             return json_response(body, 500)
+
+    async def _audited(self, req: Incoming, handler: Handler, role: Role) -> Reply:
+        """A role route: who is asking, whether they may, the answer; and the audit record of it
+        (refusals included), appended after the answer."""
+        status = 500
+        try:
+            req.principal = await principal_for(req.env, req.request.headers)
+            authorize(req.principal, role)
+            reply = await handler(req)
+            status = reply.status
+            return reply
+        except ApiError as exc:
+            status = exc.status
+            raise
+        finally:
+            record = record_of(req.request, req.method, req.path, req.params, principal=req.principal, status=status)
+            append_later(req.env, req.ctx, record, self.console)
 
     # -- health ---------------------------------------------------------------------------
     async def check_bindings(self, env: Any) -> list[CheckResult]:

@@ -4,14 +4,19 @@ mapping of signed-in people to roles, and the decision who is asking and whether
 from __future__ import annotations
 
 from .api_tokens import ApiToken, TokenTableError, find_token, parse_api_tokens
+from .audit import GENESIS, AuditEntry, AuditRecord, ChainReport, chain, entry_hash, verify_chain
 from .jwt_rs256 import Claims, JwtError, RsaKey, parse_jwks, verify_access_jwt
 from .principal import AccessSetup, Credentials, Principal, Via, access_cookie, authenticate, authorize
 from .role_map import check_rule, role_for
 from .roles import Role
 
 __all__ = [
+    "GENESIS",
     "AccessSetup",
     "ApiToken",
+    "AuditEntry",
+    "AuditRecord",
+    "ChainReport",
     "Claims",
     "Credentials",
     "JwtError",
@@ -23,10 +28,13 @@ __all__ = [
     "access_cookie",
     "authenticate",
     "authorize",
+    "chain",
     "check_rule",
+    "entry_hash",
     "find_token",
     "parse_api_tokens",
     "parse_jwks",
     "role_for",
     "verify_access_jwt",
+    "verify_chain",
 ]

@@ -1,6 +1,7 @@
 """API tokens for automation and local use, from Worker secrets: ``API_TOKENS`` as JSON
 ``{"<token>": {"name": "ci", "role": "operator"}}``, and the older one-role lists ``READ_TOKENS``
-(viewer), ``OPERATOR_TOKENS`` (operator) and ``ADMIN_TOKENS`` (admin), comma-separated, named
+(viewer), ``OPERATOR_TOKENS`` (operator) and ``ADMIN_TOKENS`` (admin), each a JSON list or
+comma-separated, named
 ``read-1``, ``operator-1``... A token is compared in constant time."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..tokens import TokenConfigError, parse_token_list
 from .roles import Role
 
 MIN_TOKEN_CHARS = 16
@@ -60,7 +62,10 @@ def parse_api_tokens(secrets: Mapping[str, str | None]) -> list[ApiToken]:
                 raise TokenTableError(f"API_TOKENS[{spec['name'][:40]!r}]: {exc}") from None
             add(ApiToken(_checked(token, f"API_TOKENS[{spec['name'][:40]!r}]"), spec["name"][:80], role))
     for secret, role, prefix in LEGACY:
-        listed = [t.strip() for t in (secrets.get(secret) or "").split(",") if t.strip()]
+        try:
+            listed = parse_token_list(secrets.get(secret))
+        except TokenConfigError as exc:
+            raise TokenTableError(f"{secret}: {str(exc).split(': ', 1)[-1]}") from None
         for i, token in enumerate(listed, 1):
             add(ApiToken(_checked(token, secret), f"{prefix}-{i}", role))
     return list(found.values())

@@ -120,3 +120,8 @@ def test_the_access_config_is_checked_with_the_rule_grammar() -> None:
     ]:
         with pytest.raises(ConfigError, match=re.escape(problem)):
             load_stack_config(json.dumps({"access": bad}), None, None)
+
+
+def test_legacy_lists_may_be_json() -> None:
+    tokens = parse_api_tokens({"OPERATOR_TOKENS": '["oncall-token-000001", "oncall-token-000002"]'})
+    assert [(t.name, t.role) for t in tokens] == [("operator-1", Role.OPERATOR), ("operator-2", Role.OPERATOR)]
