@@ -208,6 +208,13 @@ class WorkerApp:
                 body["error"]["debug"] = f"{type(exc).__name__}: {exc}"[:2000]
             return json_response(body, 500)
 
+    def route_of(self, request: Any) -> str | None:
+        """The declared route a request matches (``/logs/{id}``), for trace span names."""
+        try:
+            return self.router.resolve(str(request.method), urlsplit(str(request.url)).path).pattern or None
+        except ApiError:
+            return None
+
     # -- health ---------------------------------------------------------------------------
     async def check_bindings(self, env: Any) -> list[CheckResult]:
         return list(await asyncio.gather(*(check_binding(env, spec) for spec in self.bindings)))

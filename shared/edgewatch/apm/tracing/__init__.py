@@ -9,7 +9,7 @@ from .context import TraceContext, clean_tracestate, parse_traceparent, server_t
 from .ids import IdSource, RandomIds
 from .otlp_export import SCOPE_NAME, export_json, export_request
 from .recorder import Clock, LiveSpan, SpanRecord, Trace
-from .sampling import HeadDecision, Why, check_rate, decide, sampled_by_rate
+from .sampling import HeadDecision, Why, check_rate, decide, rate_from_text, sampled_by_rate
 
 __all__ = [
     "SCOPE_NAME",
@@ -28,6 +28,7 @@ __all__ = [
     "export_json",
     "export_request",
     "parse_traceparent",
+    "rate_from_text",
     "sampled_by_rate",
     "server_timing",
 ]

@@ -63,3 +63,14 @@ def decide(parent: TraceContext | None, rate: float, new_trace_id: str) -> HeadD
         return HeadDecision(why, parent.trace_id, parent)
     why = Why.ROOT_SAMPLED if sampled_by_rate(new_trace_id, check_rate(rate)) else Why.ROOT_NOT_SAMPLED
     return HeadDecision(why, new_trace_id, None)
+
+
+def rate_from_text(text: str | None, default: float) -> float:
+    """A sample rate from a var: blank is ``default``; anything not a number in 0-1 is an error."""
+    if text is None or not str(text).strip():
+        return default
+    try:
+        rate = float(str(text).strip())
+    except ValueError:
+        raise ValueError(f"a sample rate is a number between 0 and 1, not {text!r}") from None
+    return check_rate(rate)

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from edgewatch.apm.tracing import TraceContext, Why, check_rate, decide, sampled_by_rate
+from edgewatch.apm.tracing import TraceContext, Why, check_rate, decide, rate_from_text, sampled_by_rate
 
 PARENT_SPAN = "00f067aa0ba902b7"
 
@@ -39,3 +39,14 @@ def test_root_rate_keeps_about_its_share_and_is_deterministic_per_trace_id() -> 
 def test_rates_outside_zero_to_one_are_refused(rate: float) -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         check_rate(rate)
+
+
+@pytest.mark.parametrize(("text", "rate"), [(None, 0.25), ("", 0.25), (" 1 ", 1.0), ("0", 0.0), ("0.01", 0.01)])
+def test_rates_from_vars(text: str | None, rate: float) -> None:
+    assert rate_from_text(text, 0.25) == rate
+
+
+@pytest.mark.parametrize("text", ["yes", "2", "-1", "nan"])
+def test_bad_rate_vars_are_errors(text: str) -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        rate_from_text(text, 0.25)
