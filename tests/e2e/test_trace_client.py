@@ -10,6 +10,7 @@ must not) and sets ``SELF_TRACE_SAMPLE_RATE=1``, so the stack's own Workers trac
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -131,7 +132,7 @@ def test_one_request_through_two_workers_and_a_durable_object_is_one_trace(stack
     ]
     spans = view["spans"]
     assert spans[0]["span_id"] == root_id and spans[0]["parent_id"] is None
-    for parent, child in zip(spans, spans[1:], strict=False):
+    for parent, child in itertools.pairwise(spans):
         assert child["parent_id"] == parent["span_id"], (parent, child)
     assert view["services"] == ["inventory-api", "inventory-counter", "platform-api"]
     root, client, served, _, counter = (s["attributes"] for s in spans)
