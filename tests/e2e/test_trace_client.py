@@ -15,6 +15,7 @@ import json
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from edgewatch.schedule import EVERY_MINUTE, JOBS
 from scripts.stack import Stack
 
 READ_TOKEN = "trace-client-read-01"
@@ -280,3 +282,30 @@ def test_pitchey_apm_never_traces_its_own_span_ingest(self_tracing_stack: Stack)
     assert "server-timing" not in answer
     assert wait_trace(stack, body_trace, 1)["spans"][0]["name"] == "work"
     assert absent(stack, header_trace)
+
+
+def test_a_cron_is_one_trace_across_the_workers_that_run_its_jobs(self_tracing_stack: Stack) -> None:
+    stack = self_tracing_stack
+    scheduled_ms = int(time.time() * 1000)
+    assert stack.trigger_cron(EVERY_MINUTE, scheduled_ms)["outcome"] == "ok"
+    query = urllib.parse.urlencode({"service": "pitchey-monitoring", "name": f"cron {EVERY_MINUTE}"})
+    deadline = time.monotonic() + 30
+    roots: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not roots:
+        found = http(stack, "GET", f"/apm/traces?{query}", READ)[2]
+        roots = [s for s in found["spans"] if s["attributes"].get("faas.time_ms") == scheduled_ms]
+        time.sleep(0.5)
+    (root,) = roots
+    jobs = list(JOBS[EVERY_MINUTE])
+    remote = [job for job in jobs if job.concern != "monitoring"]
+    # The root, a span per local job, and a client and a server span per remote job.
+    view = wait_trace(stack, root["trace_id"], 1 + (len(jobs) - len(remote)) + 2 * len(remote))
+    by_id = {s["span_id"]: s for s in view["spans"]}
+    served = [s for s in view["spans"] if s["name"].startswith("job ") and s["kind"] == "server"]
+    assert sorted((s["service"], s["name"]) for s in served) == sorted(
+        (f"pitchey-{job.concern}", f"job {job.name}") for job in remote
+    )
+    for span in served:
+        client = by_id[span["parent_id"]]
+        assert client["kind"] == "client" and client["service"] == "pitchey-monitoring"
+        assert client["parent_id"] == view["spans"][0]["span_id"] == root["span_id"]

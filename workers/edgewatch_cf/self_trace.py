@@ -35,14 +35,10 @@ def self_trace_rate(env: Any) -> float:
         return 0.0
 
 
-def self_tracer(
-    app: WorkerApp, env: Any, request: Any, exporter: Exporter | None = None, untraced: tuple[str, ...] = ()
-) -> Tracer | None:
-    """The tracer for this request, or None when it is not to be traced at all."""
+def self_tracer(app: WorkerApp, env: Any, exporter: Exporter | None = None) -> Tracer | None:
+    """This Worker's tracer, or None when it is not to trace at all."""
     rate = self_trace_rate(env)
     if rate <= 0.0:
-        return None
-    if untraced and urlsplit(str(request.url)).path.startswith(untraced):
         return None
     environment = str(getattr(env, "ENVIRONMENT", "") or "unknown")
     return Tracer(
@@ -53,3 +49,7 @@ def self_tracer(
         resource={"deployment.environment": environment},
         exporter=exporter,
     )
+
+
+def untraced(request: Any, prefixes: tuple[str, ...]) -> bool:
+    return bool(prefixes) and urlsplit(str(request.url)).path.startswith(prefixes)

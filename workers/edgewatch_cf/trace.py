@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
@@ -37,7 +38,16 @@ from edgewatch.apm.tracing import semantics as sem
 from .trace_export import Exporter, binding_exporter, export_stats, export_trace
 from .trace_http import header_of, with_server_timing
 
-__all__ = ["Tracer", "current", "export_stats", "traced", "traced_binding", "traced_fetch", "traced_rpc"]
+__all__ = [
+    "Tracer",
+    "child_span",
+    "current",
+    "export_stats",
+    "traced",
+    "traced_binding",
+    "traced_fetch",
+    "traced_rpc",
+]
 
 _IDS = RandomIds()
 _current: ContextVar[LiveSpan | None] = ContextVar("edgewatch_cf_trace", default=None)
@@ -51,6 +61,27 @@ def now_ns() -> int:
 def current() -> LiveSpan | None:
     """The span of the work being handled, if it is traced: set attributes, add events."""
     return _current.get()
+
+
+@contextmanager
+def child_span(
+    name: str, kind: str = "internal", attributes: dict[str, Any] | None = None
+) -> Iterator[LiveSpan | None]:
+    """A span of one's own under the current one (None, and nothing recorded, when not traced)."""
+    parent = _current.get()
+    if parent is None:
+        yield None
+        return
+    span = parent.trace.start(name, kind, parent=parent, attributes=attributes if parent.trace.sampled else None)
+    token = _current.set(span)
+    try:
+        yield span
+    except Exception as exc:
+        span.record_exception(exc)
+        raise
+    finally:
+        _current.reset(token)
+        span.end()
 
 
 @dataclass
