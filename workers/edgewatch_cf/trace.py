@@ -244,6 +244,8 @@ class TracedBinding:
         return await traced_fetch(self._binding.fetch, resource, peer=self._peer, **options)
 
     def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        if name.startswith("_"):  # never an RPC method: keep Python's own probes off the wire
+            raise AttributeError(name)
         method = getattr(self._binding, name)
 
         async def call(*args: Any) -> Any:
