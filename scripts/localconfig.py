@@ -43,10 +43,12 @@ def write_extra_local_config(
     services: dict[str, str] | None = None,
     *,
     extra_vars: dict[str, str] | None = None,
+    durable_objects: dict[str, str] | None = None,
 ) -> Path:
     """A local-only Python Worker (the benchmark's floor, the example platform API) sharing
     wrangler/python_modules; ``services`` maps binding names to the stack's Workers, ``extra_vars``
-    are its vars beside ENVIRONMENT."""
+    are its vars beside ENVIRONMENT, ``durable_objects`` maps binding names to classes of its own
+    (SQLite-backed, created by one migration)."""
     for key in extra_vars or {}:
         if not re.fullmatch(r"[A-Z][A-Z0-9_]*", key) or key == "ENVIRONMENT":
             raise SetupError(f"invalid var name {key!r}")
@@ -65,8 +67,20 @@ def write_extra_local_config(
             f"\n[[services]]\nbinding = {_toml_string(b)}\nservice = {_toml_string(w)}\n"
             for b, w in sorted((services or {}).items())
         )
+        + _durable_objects_toml(durable_objects or {})
     )
     return target
+
+
+def _durable_objects_toml(durable_objects: dict[str, str]) -> str:
+    if not durable_objects:
+        return ""
+    bindings = "".join(
+        f"\n[[durable_objects.bindings]]\nname = {_toml_string(b)}\nclass_name = {_toml_string(c)}\n"
+        for b, c in sorted(durable_objects.items())
+    )
+    classes = ", ".join(_toml_string(c) for c in sorted(set(durable_objects.values())))
+    return f'{bindings}\n[[migrations]]\ntag = "v1"\nnew_sqlite_classes = [{classes}]\n'
 
 
 def link_python_modules(target_dir: Path) -> None:

@@ -30,6 +30,9 @@ from .vendor import vendor
 
 EXAMPLE_API_NAME = "pitchey-platform-api-example"
 EXAMPLE_API_ENTRY = ROOT / "examples" / "platform_api" / "entry.py"
+# The second example Worker, behind the example API's INVENTORY binding, with a Durable Object.
+EXAMPLE_INVENTORY_NAME = "pitchey-inventory-api-example"
+EXAMPLE_INVENTORY_ENTRY = ROOT / "examples" / "inventory_api" / "entry.py"
 
 DASHBOARD_DIR = ROOT / "dashboard"
 
@@ -63,6 +66,9 @@ class Stack:
     example_api: bool = True
     # Its vars; SENTRY_DSN defaults to this stack's own pitchey-apm ingest (project 1).
     example_api_vars: dict[str, str] = field(default_factory=dict)
+    # The Worker behind the examples' APM binding (their spans' way out); tests may point it at a
+    # Worker without export_spans to see that a failing export never fails a request.
+    example_apm_service: str = "pitchey-apm"
     # Where this stack's own local Wrangler configs go (default: beside persist_dir). Never shared:
     # a running `wrangler dev` reloads when its config changes.
     config_dir: Path | None = None
@@ -107,16 +113,7 @@ class Stack:
         ]
         if self.example_api:
             extra_routes["api"] = ("PLATFORM_API", EXAMPLE_API_NAME)
-            extras.append(
-                write_extra_local_config(
-                    EXAMPLE_API_NAME,
-                    EXAMPLE_API_ENTRY,
-                    self.environment,
-                    target_dir=target,
-                    services={"SECURITY": "pitchey-security"},
-                    extra_vars={"SENTRY_DSN": self.own_apm_dsn(), **self.example_api_vars},
-                )
-            )
+            extras += self._example_configs(target)
         configs = [
             write_router_config(extra_routes, target_dir=target),
             *write_local_configs(self.vars(), self.environment, target_dir=target),
@@ -139,6 +136,29 @@ class Stack:
             "info",
         ]
         return cmd
+
+    def _example_configs(self, target: Path) -> list[Path]:
+        api = write_extra_local_config(
+            EXAMPLE_API_NAME,
+            EXAMPLE_API_ENTRY,
+            self.environment,
+            target_dir=target,
+            services={
+                "SECURITY": "pitchey-security",
+                "INVENTORY": EXAMPLE_INVENTORY_NAME,
+                "APM": self.example_apm_service,
+            },
+            extra_vars={"SENTRY_DSN": self.own_apm_dsn(), **self.example_api_vars},
+        )
+        inventory = write_extra_local_config(
+            EXAMPLE_INVENTORY_NAME,
+            EXAMPLE_INVENTORY_ENTRY,
+            self.environment,
+            target_dir=target,
+            services={"APM": self.example_apm_service},
+            durable_objects={"STOCK_COUNTER": "StockCounter"},
+        )
+        return [api, inventory]
 
     def start(self, timeout_s: float = 240.0) -> Stack:
         prepare()

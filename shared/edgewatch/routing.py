@@ -35,6 +35,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 class Match(Generic[H]):
     handler: H
     params: dict[str, str]
+    pattern: str = ""  # the route as declared (``/logs/{id}``), a low-cardinality name for traces
 
 
 @dataclass
@@ -58,14 +59,14 @@ class Router(Generic[H]):
     def resolve(self, method: str, path: str) -> Match[H]:
         method = method.upper()
         allowed: list[str] = []
-        for regex, _pattern, handlers in self._routes:
+        for regex, pattern, handlers in self._routes:
             found = regex.match(path)
             if not found:
                 continue
             if method in handlers:
-                return Match(handlers[method], found.groupdict())
+                return Match(handlers[method], found.groupdict(), pattern)
             if method == "HEAD" and "GET" in handlers:
-                return Match(handlers["GET"], found.groupdict())
+                return Match(handlers["GET"], found.groupdict(), pattern)
             allowed.extend(m for m in handlers if m not in allowed)
         if allowed:
             if "GET" in allowed and "HEAD" not in allowed:

@@ -173,3 +173,15 @@ def test_path_parameter_round_trips(key: str) -> None:
     match = _router().resolve("GET", f"/files/{key}")
     assert match.handler == "get_file"
     assert match.params == {"key": key}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "pattern"),
+    [
+        ("GET", "/logs/abc", "/logs/{log_id}"),  # the declared route, for trace span names
+        ("HEAD", "/health", "/health"),
+        ("GET", "/files/a/b", "/files/{key:path}"),
+    ],
+)
+def test_a_match_names_its_pattern(method: str, path: str, pattern: str) -> None:
+    assert _router().resolve(method, path).pattern == pattern

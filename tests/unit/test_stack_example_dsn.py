@@ -37,3 +37,28 @@ def test_the_example_api_gets_the_dsn_and_its_own_vars_win(tmp_path: Path) -> No
     stack.command()
     text = (tmp_path / "pitchey-platform-api-example.local.toml").read_text()
     assert 'SENTRY_DSN = "http://development@127.0.0.1:8787/apm/1"' in text
+
+
+def test_the_examples_are_wired_for_one_trace(tmp_path: Path) -> None:
+    """The example API reaches the inventory example and pitchey-apm; the inventory example has
+    its Durable Object (with a migration) and pitchey-apm too."""
+    import tomllib
+
+    stack = Stack(port=8787, read_dev_vars=False, config_dir=tmp_path, persist_dir=tmp_path / "state")
+    command = stack.command()
+    api = tomllib.loads((tmp_path / "pitchey-platform-api-example.local.toml").read_text())
+    inventory = tomllib.loads((tmp_path / "pitchey-inventory-api-example.local.toml").read_text())
+    assert {(s["binding"], s["service"]) for s in api["services"]} == {
+        ("APM", "pitchey-apm"),
+        ("INVENTORY", "pitchey-inventory-api-example"),
+        ("SECURITY", "pitchey-security"),
+    }
+    assert inventory["services"] == [{"binding": "APM", "service": "pitchey-apm"}]
+    assert inventory["durable_objects"]["bindings"] == [{"name": "STOCK_COUNTER", "class_name": "StockCounter"}]
+    assert inventory["migrations"] == [{"tag": "v1", "new_sqlite_classes": ["StockCounter"]}]
+    assert inventory["main"].endswith("examples/inventory_api/entry.py")
+    assert str(tmp_path / "pitchey-inventory-api-example.local.toml") in command
+    stack.example_apm_service = "pitchey-security"
+    stack.command()
+    api = tomllib.loads((tmp_path / "pitchey-platform-api-example.local.toml").read_text())
+    assert ("APM", "pitchey-security") in {(s["binding"], s["service"]) for s in api["services"]}

@@ -3,6 +3,8 @@ ingest, issues with regressions, spike protection)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import issues_api
 import sentry_ingest
 import trace_ingest
@@ -29,8 +31,16 @@ app = WorkerApp(
 )
 
 
+async def _store_own_spans(env: Any, otlp_json: str, batch_id: str) -> str:
+    return await trace_ingest.export_spans(env, otlp_json, batch_id)  # in-process: no binding to itself
+
+
 class Default(AppEntrypoint):
     app = app
+    untraced_paths = ("/v1/traces",)
+
+    def trace_exporter(self):
+        return _store_own_spans
 
     async def export_spans(self, otlp_json: str, batch_id: str | None = None) -> str:
         """RPC for edgewatch_cf.trace: OTLP/JSON spans over a service binding; answers the OTLP response."""

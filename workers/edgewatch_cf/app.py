@@ -255,6 +255,13 @@ class WorkerApp:
             record = record_of(req.request, req.method, req.path, req.params, principal=req.principal, status=status)
             append_later(req.env, req.ctx, record, self.console)
 
+    def route_of(self, request: Any) -> str | None:
+        """The declared route a request matches (``/logs/{id}``), for trace span names."""
+        try:
+            return self.router.resolve(str(request.method), urlsplit(str(request.url)).path).pattern or None
+        except ApiError:
+            return None
+
     # -- health ---------------------------------------------------------------------------
     async def check_bindings(self, env: Any) -> list[CheckResult]:
         return list(await asyncio.gather(*(check_binding(env, spec) for spec in self.bindings)))

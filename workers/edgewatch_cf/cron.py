@@ -14,6 +14,7 @@ from edgewatch.services import service
 from .app import WorkerApp
 from .bindings import KVPort
 from .clock import now_ms
+from .trace import child_span, traced_binding
 
 RUN_TTL_S = 7 * 86_400
 
@@ -25,12 +26,15 @@ class JobFailed(RuntimeError):
 async def fan_out(app: WorkerApp, env: Any, cron: str, scheduled_ms: int) -> DispatchReport:
     async def runner(job: JobRef) -> object:
         if job.concern == app.service.concern:
-            encoded = await app.run_job(job.name, env, scheduled_ms)
+            with child_span(f"job {job.name}", attributes={"job.name": job.name}):
+                encoded = await app.run_job(job.name, env, scheduled_ms)
         else:
-            binding = getattr(env, service(job.concern).binding, None)
+            peer = service(job.concern)
+            binding = getattr(env, peer.binding, None)
             if binding is None:
-                raise UnknownJob(f"no service binding {service(job.concern).binding} for {job.qualified}")
-            encoded = await binding.run_job(job.name, scheduled_ms)
+                raise UnknownJob(f"no service binding {peer.binding} for {job.qualified}")
+            # Under a traced cron, a client span and the traceparent as run_job's last argument.
+            encoded = await traced_binding(binding, peer.worker_name).run_job(job.name, scheduled_ms)
         answer = decode(JobAnswer, str(encoded))
         if answer.unknown_job is not None:
             raise UnknownJob(answer.unknown_job)

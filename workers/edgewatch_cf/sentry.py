@@ -49,6 +49,7 @@ from edgewatch.apm.client import (
 from edgewatch.errors import internal_error_body
 
 from .clock import now_ms
+from .trace import current as trace_current
 
 __all__ = ["Sentry", "capture_errors", "current", "rate_limits"]
 
@@ -214,6 +215,10 @@ def capture_errors(
                 return await fetch(self, request, *rest)
             except Exception as exc:
                 event_id = sentry.capture_exception(exc, handled=False)
+                span = trace_current()  # under edgewatch_cf.trace: the server span names the error too
+                if span is not None:
+                    span.record_exception(exc, escaped=reraise)
+                    span.set_attribute("sentry.event_id", event_id)
                 if reraise:
                     raise
                 body = json.dumps(internal_error_body(event_id or "none"))

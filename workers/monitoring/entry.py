@@ -52,4 +52,5 @@ class Default(AppEntrypoint):
         return await alert_feeds.stack_faults(self.env)
 
     async def scheduled(self, controller, env=None, ctx=None):
-        await fan_out(app, self.env, str(controller.cron), int(controller.scheduledTime))
+        cron, scheduled_ms = str(controller.cron), int(controller.scheduledTime)
+        await self.run_cron(cron, scheduled_ms, lambda: fan_out(app, self.env, cron, scheduled_ms))
