@@ -15,6 +15,7 @@ from edgewatch.vitals import (
     VitalValue,
     allowed_origins,
     cors_headers,
+    page_from_referer,
     parse_beacons,
     parse_vitals_query,
     preflight_headers,
@@ -61,7 +62,8 @@ async def ingest_vitals(req: Incoming) -> Reply:
     check_content_type(req.header("content-type"), ("application/json", "text/plain"))
     body = decode_body(await req.body(MAX_VITALS_BODY), req.header("content-encoding"), MAX_VITALS_BODY)
     thresholds = stack_config(req.env).web_vitals
-    samples, errors = parse_beacons(body, now_ms(), thresholds, req.header("user-agent"))
+    page = page_from_referer(req.header("referer"), req.header("origin"))
+    samples, errors = parse_beacons(body, now_ms(), thresholds, req.header("user-agent"), page=page)
     if not samples and errors:
         raise Unprocessable(
             f"all {len(errors)} beacons were rejected",
@@ -69,7 +71,14 @@ async def ingest_vitals(req: Incoming) -> Reply:
             headers=headers,
         )
     stored = await store_samples(req.env, samples)
-    body_out = {"stored": stored, "rejected": len(errors), "errors": [e.to_json() for e in errors[:10]]}
+    body_out = {
+        "stored": stored,
+        "rejected": len(errors),
+        "errors": [e.to_json() for e in errors[:10]],
+        # Bare Metrics without a route: filed under the same-origin Referer's page, or under (unknown).
+        "route_from_referer": sum(1 for s in samples if s.route_source == "referer"),
+        "route_unknown": sum(1 for s in samples if s.route_source == "unknown"),
+    }
     return Reply(body_out, 202, headers)
 
 

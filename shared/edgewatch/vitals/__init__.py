@@ -7,7 +7,7 @@ Adapters and other packages use the names exported here.
 
 from __future__ import annotations
 
-from .beacons import MAX_ENTRIES, MAX_STRING_CHARS, VitalSample, parse_beacons
+from .beacons import MAX_ENTRIES, MAX_STRING_CHARS, UNKNOWN_ROUTE, VitalSample, page_from_referer, parse_beacons
 from .cors import allowed_origins, cors_headers, preflight_headers
 from .messages import VitalRow, VitalSampleRow, VitalValue
 from .pages import DEVICES, Device, device_class, normalize_route
@@ -23,6 +23,7 @@ __all__ = [
     "MAX_ENTRIES",
     "MAX_STRING_CHARS",
     "RATINGS",
+    "UNKNOWN_ROUTE",
     "VITAL_NAMES",
     "Device",
     "Rating",
@@ -38,6 +39,7 @@ __all__ = [
     "distribution",
     "normalize_route",
     "p75",
+    "page_from_referer",
     "parse_beacons",
     "parse_vitals_query",
     "preflight_headers",

@@ -17,8 +17,10 @@ The body is one Metric, a JSON array of them, or ``{"metrics": [...]}``. Each it
   ENTRY_FIELDS with scalar values;
 - ``attribution`` (the library's attribution build): optional object; its scalar fields are kept
   (at most MAX_ATTRIBUTION_KEYS), nested objects such as ``navigationEntry`` are dropped;
-- ``route``, ``page`` or ``url`` (in that order of preference): the page, required; it is reduced to a
-  bounded route by normalize_route;
+- ``route``, ``page`` or ``url`` (in that order of preference): the page; it is reduced to a
+  bounded route by normalize_route. A bare Metric without them (the web-vitals README's
+  ``sendToAnalytics`` posts one) takes the page from a same-origin Referer, else is filed under
+  ``/(unknown)``; ``route_source`` says which, and the ingest answer counts both;
 - ``device``: optional hint (mobile, tablet, desktop); otherwise the request's User-Agent decides;
 - ``userId`` or ``user_id``: optional string or integer, at most 128 characters;
 - ``timestamp``: optional epoch milliseconds (below 1e11: seconds) or RFC 3339; the default is receipt time;
@@ -33,7 +35,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 from ..config import WebVitalsThresholds
 from ..errors import BadRequest, PayloadTooLarge
@@ -45,6 +48,8 @@ from .pages import Device, device_class, normalize_route
 from .ratings import VITAL_NAMES, Rating, rate
 from .trace_link import trace_id_of
 
+UNKNOWN_ROUTE = "/(unknown)"  # a bare Metric with no route and no usable Referer
+RouteSource = Literal["beacon", "referer", "unknown"]
 MAX_SAMPLE_ID_CHARS = 100
 MAX_NAVIGATION_TYPE_CHARS = 32
 MAX_USER_ID_CHARS = 128
@@ -87,6 +92,7 @@ class VitalSample:
     attribution: dict[str, Any]
     entries: list[dict[str, Any]]
     trace_id: str | None = None
+    route_source: RouteSource = "beacon"  # where the route came from: the beacon, its Referer, or nowhere
 
 
 def parse_beacons(
@@ -94,8 +100,11 @@ def parse_beacons(
     now_ms: int,
     thresholds: WebVitalsThresholds,
     user_agent: str | None = None,
+    *,
     max_items: int = 100,
+    page: str | None = None,
 ) -> tuple[list[VitalSample], list[LineError]]:
+    """``page``: the page a bare Metric without a route was measured on (see page_from_referer)."""
     text = decode_text(body)
     items = _items(parse_json(text))
     if not items:
@@ -107,7 +116,7 @@ def parse_beacons(
     errors: list[LineError] = []
     for index, item in enumerate(items):
         try:
-            samples.append(_sample(item, now_ms, thresholds, user_agent, check))
+            samples.append(_sample(item, now_ms, thresholds, user_agent, check, page=page))
         except EntryError as exc:
             errors.append(LineError(index, str(exc)))
     return samples, errors
@@ -118,7 +127,7 @@ def _items(data: Any) -> list[Any]:
 
 
 def _sample(
-    item: Any, now_ms: int, thresholds: WebVitalsThresholds, user_agent: str | None, check: bool
+    item: Any, now_ms: int, thresholds: WebVitalsThresholds, user_agent: str | None, check: bool, *, page: str | None
 ) -> VitalSample:
     if type(item) is not dict:
         raise EntryError(f"a web vital must be a JSON object, not {json_type(item)}")
@@ -147,7 +156,7 @@ def _sample(
             raise EntryError(f"navigationType must be a string of at most {MAX_NAVIGATION_TYPE_CHARS} characters")
         navigation_type = _encodable(raw, "navigationType", check) or None
 
-    route = _route(item)
+    route, route_source = _route(item, page)
 
     hint = get("device")
     device = device_class(user_agent, hint if type(hint) is str else None)
@@ -183,6 +192,7 @@ def _sample(
         attribution=attribution,
         entries=entries,
         trace_id=trace_id_of(item),
+        route_source=route_source,
     )
 
 
@@ -202,15 +212,29 @@ def _value(raw: object) -> float:
     return value
 
 
-def _route(item: dict[str, Any]) -> str:
+def _route(item: dict[str, Any], page: str | None) -> tuple[str, RouteSource]:
     for key in ("route", "page", "url"):
         raw = item.get(key)
         if raw is None:
             continue
         if type(raw) is not str or not raw.strip():
             raise EntryError(f"{key} must be a non-empty string (the page's path or URL)")
-        return normalize_route(raw)
-    raise EntryError("route (or page, or url) is required: the page the vital was measured on")
+        return normalize_route(raw), "beacon"
+    if page is not None:
+        return normalize_route(page), "referer"
+    return UNKNOWN_ROUTE, "unknown"
+
+
+def page_from_referer(referer: str | None, origin: str | None) -> str | None:
+    """The page a bare Metric (no route field, as the web-vitals README's sendToAnalytics posts it)
+    was measured on: the Referer, when it is of the same origin as the beacon's Origin header (a
+    sendBeacon from the page carries both). Any other Referer is not trusted to name the page."""
+    if not referer or not origin:
+        return None
+    parts = urlsplit(referer)
+    if not parts.scheme or not parts.netloc or f"{parts.scheme}://{parts.netloc}".lower() != origin.strip().lower():
+        return None
+    return parts.path or "/"
 
 
 def _user_id(raw: object, check: bool) -> str | None:

@@ -229,7 +229,6 @@ BAD_ITEMS: list[tuple[Any, str]] = [
     (vital(id=12), "id is required"),
     (vital(id="x" * 101), "longer than 100"),
     (vital(navigationType=1), "navigationType"),
-    (vital(route=None), "route (or page, or url) is required"),
     (vital(route=""), "route must be a non-empty string"),
     (vital(route=None, page=7), "page must be a non-empty string"),
     (vital(userId=1.5), "userId must be a string or an integer"),
@@ -327,3 +326,20 @@ def test_arbitrary_json_only_raises_4xx(data: Any) -> None:
         _check_result(*parse_beacons(json.dumps(data).encode(), NOW, THRESHOLDS, max_items=4))
     except ApiError as exc:
         assert 400 <= exc.status < 500
+
+
+def test_a_bare_metric_takes_its_page_from_a_same_origin_referer_else_unknown() -> None:
+    from edgewatch.vitals import UNKNOWN_ROUTE, page_from_referer
+
+    bare = vital(route=None)  # what the web-vitals README's sendToAnalytics posts: no page field
+    page = page_from_referer("https://pitchey.example/pitches/new?draft=1", "https://pitchey.example")
+    assert page == "/pitches/new"
+    [sample], _ = parse_beacons(json.dumps(bare).encode(), NOW, THRESHOLDS, page=page)
+    assert (sample.route, sample.route_source) == ("/pitches/new", "referer")
+    [sample], _ = parse_beacons(json.dumps(bare).encode(), NOW, THRESHOLDS)
+    assert (sample.route, sample.route_source) == (UNKNOWN_ROUTE, "unknown")
+    [sample], _ = parse_beacons(json.dumps(vital()).encode(), NOW, THRESHOLDS, page=page)
+    assert sample.route_source == "beacon"  # the beacon's own route wins
+    assert page_from_referer("https://evil.example/x", "https://pitchey.example") is None
+    assert page_from_referer("https://pitchey.example/x", None) is None
+    assert page_from_referer(None, "https://pitchey.example") is None
