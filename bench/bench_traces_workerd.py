@@ -217,7 +217,8 @@ def run_archive(args: argparse.Namespace) -> dict[str, Any]:
         window = {"from": str(now - spread - 3_600_000), "to": str(now + 60_000)}
         out.update(_queries(stack, args, sample_traces, order_ids, window))
     except BaseException:
-        shutil.copy(root / "wrangler.log", RESULTS / "traces_archive.failed.log")  # git-ignored
+        if (root / "wrangler.log").exists():
+            shutil.copy(root / "wrangler.log", RESULTS / "traces_archive.failed.log")  # git-ignored
         raise
     finally:
         stack.stop()
