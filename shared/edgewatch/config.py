@@ -391,6 +391,19 @@ class AccessConfig(_Model):
     certs_url: str | None = Field(None, alias="certsUrl", description="default: <teamDomain>/cdn-cgi/access/certs")
     roles: AccessRoles = Field(default_factory=AccessRoles)
     audit_retention: Duration = Field("365d", alias="auditRetention", description="how long audit archives are kept")
+    dashboard_origins: list[str] = Field(default_factory=list, alias="dashboardOrigins")
+
+    @field_validator("dashboard_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        out = []
+        for origin in value:
+            text = origin.strip().rstrip("/").lower()
+            scheme, sep, rest = text.partition("://")
+            if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+                raise ValueError(f"{origin[:80]!r} must be an origin such as https://dash.example.com (no path)")
+            out.append(text)
+        return out
 
     @property
     def audit_retention_ms(self) -> int:

@@ -28,6 +28,7 @@ TOKENS = {
     "admin": "access-admin-token-001",
 }
 AUD = "b0b7d2c3a4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
+DASHBOARD = "https://dash.pitchey.example"
 RANK = {"viewer": 1, "operator": 2, "admin": 3}
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -48,6 +49,7 @@ def access_stack(tmp_path_factory: pytest.TempPathFactory, jwks: str) -> Iterato
             "audience": AUD,
             "certsUrl": jwks,
             "roles": {"admin": ["ana@pitchey.com"], "operator": ["group:oncall"], "viewer": ["*@pitchey.com"]},
+            "dashboardOrigins": [DASHBOARD],
         }
     }
     api_tokens = {token: {"name": f"{role}-bot", "role": role} for role, token in TOKENS.items()}
@@ -231,3 +233,27 @@ def uuid_hex() -> str:
     import uuid
 
     return uuid.uuid4().hex[:8]
+
+
+def test_cors_answers_the_dashboard_origin_only(access_stack: Stack) -> None:
+    def raw(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+        request = urllib.request.Request(access_stack.base_url + path, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                return resp.status, {k.lower(): v for k, v in resp.headers.items()}
+        except urllib.error.HTTPError as err:
+            return err.code, {k.lower(): v for k, v in err.headers.items()}
+
+    ask = {"origin": DASHBOARD, "access-control-request-method": "PUT",
+           "access-control-request-headers": "authorization, content-type"}  # fmt: skip
+    status, headers = raw("OPTIONS", "/apm/issues/1-abc", ask)
+    assert status == 204 and headers["access-control-allow-origin"] == DASHBOARD, headers
+    assert "PUT" in headers["access-control-allow-methods"] and headers["access-control-allow-credentials"] == "true"
+    status, headers = raw("OPTIONS", "/apm/issues/1-abc", {**ask, "origin": "https://evil.example"})
+    assert status == 403 and "access-control-allow-origin" not in headers
+    status, headers = raw("GET", "/logs/search", {**bearer("viewer"), "origin": DASHBOARD})
+    assert status == 200 and headers["access-control-allow-origin"] == DASHBOARD and headers["vary"] == "Origin"
+    status, headers = raw("GET", "/logs/search", {"origin": DASHBOARD})  # the dashboard can read the 401
+    assert status == 401 and headers["access-control-allow-origin"] == DASHBOARD
+    status, headers = raw("GET", "/logs/search", {**bearer("viewer"), "origin": "https://evil.example"})
+    assert status == 200 and "access-control-allow-origin" not in headers

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from workers import Response
 
 from edgewatch import __version__
-from edgewatch.access import Principal, Role, authorize
+from edgewatch.access import Principal, Role, authorize, dashboard_cors, dashboard_preflight
 from edgewatch.codec import encode
 from edgewatch.config import ConfigError
 from edgewatch.errors import ApiError, PayloadTooLarge, internal_error_body
@@ -201,6 +201,10 @@ class WorkerApp:
         parts = urlsplit(str(request.url))
         method = str(request.method).upper()
         try:
+            if method == "OPTIONS" and request.headers.get("access-control-request-method"):
+                preflight = self._preflight(env, request, parts.path)
+                if preflight is not None:
+                    return preflight
             match = self.router.resolve(method, parts.path)
             incoming = Incoming(
                 request,
@@ -215,7 +219,14 @@ class WorkerApp:
             endpoint = match.handler
             if not isinstance(endpoint.access, Role):
                 return _respond(method, await endpoint.handler(incoming))
-            return _respond(method, await self._audited(incoming, endpoint.handler, endpoint.access))
+            cors = self._cors(env, request)
+            try:
+                reply = await self._audited(incoming, endpoint.handler, endpoint.access)
+            except ApiError as exc:
+                exc.headers = {**exc.headers, **cors}  # the dashboard can read a 401 or 403 too
+                raise
+            reply.headers = {**reply.headers, **cors}
+            return _respond(method, reply)
         except ApiError as exc:
             return json_response(exc.body(), exc.status, exc.headers)
         except ConfigError as exc:
@@ -237,6 +248,28 @@ class WorkerApp:
             if str(getattr(env, "ENVIRONMENT", "")) == "test":  # tests see the cause; nobody else does
                 body["error"]["debug"] = f"{type(exc).__name__}: {exc}"[:2000]
             return json_response(body, 500)
+
+    def _cors(self, env: Any, request: Any) -> dict[str, str]:
+        origin = request.headers.get("origin")
+        if origin is None:
+            return {}
+        return dashboard_cors(str(origin), stack_config(env).monitoring.access.dashboard_origins)
+
+    def _preflight(self, env: Any, request: Any, path: str) -> Response | None:
+        """A dashboard's preflight for a role route; None lets the route's own OPTIONS answer."""
+        wanted = str(request.headers.get("access-control-request-method")).upper()
+        try:
+            endpoint = self.router.resolve(wanted, path).handler
+        except ApiError:
+            return None
+        if not isinstance(endpoint.access, Role):
+            return None
+        origin = request.headers.get("origin")
+        allowed = stack_config(env).monitoring.access.dashboard_origins
+        headers = dashboard_preflight(None if origin is None else str(origin), allowed, [wanted, "GET"])
+        if headers is None:
+            return Response(None, status=403)
+        return Response(None, status=204, headers=headers)
 
     async def _audited(self, req: Incoming, handler: Handler, role: Role) -> Reply:
         """A role route: who is asking, whether they may, the answer; and the audit record of it

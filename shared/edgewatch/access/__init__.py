@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .api_tokens import ApiToken, TokenTableError, find_token, parse_api_tokens
 from .audit import GENESIS, AuditEntry, AuditRecord, ChainReport, chain, entry_hash, verify_chain
+from .cors import dashboard_cors, dashboard_preflight
 from .jwt_rs256 import Claims, JwtError, RsaKey, parse_jwks, verify_access_jwt
 from .principal import AccessSetup, Credentials, Principal, Via, access_cookie, authenticate, authorize
 from .role_map import check_rule, role_for
@@ -30,6 +31,8 @@ __all__ = [
     "authorize",
     "chain",
     "check_rule",
+    "dashboard_cors",
+    "dashboard_preflight",
     "entry_hash",
     "find_token",
     "parse_api_tokens",
