@@ -47,24 +47,13 @@ async def flush_traces(env: Any, scheduled_ms: int) -> dict[str, int]:
     }
 
 
-async def _all_keys(bucket: R2Port) -> list[str]:
-    keys: list[str] = []
-    cursor = None
-    while True:
-        page = await bucket.list(PREFIX, cursor=cursor)
-        keys.extend(page.keys)
-        if page.cursor is None:
-            return keys
-        cursor = page.cursor
-
-
 @routes.job("trace_retention")
 async def trace_retention(env: Any, scheduled_ms: int) -> dict[str, Any]:
     policy = TraceRetention(stack_config(env).monitoring.apm.retention_ms)
     as_of = int(scheduled_ms)
     bucket = R2Port(env.R2_BUCKET)
     report = RetentionReport(now_ms(), as_of)
-    expired = [key for key in await _all_keys(bucket) if policy.expired(key, as_of)]
+    expired = [key for key in await bucket.all_keys(PREFIX) if policy.expired(key, as_of)]
     for start in range(0, len(expired), DELETE_BATCH):
         chunk = expired[start : start + DELETE_BATCH]
         try:
@@ -79,7 +68,7 @@ async def trace_retention(env: Any, scheduled_ms: int) -> dict[str, Any]:
         if report.deleted:
             await trace_shard(env, shard).forget_objects(encode(expired))
         await trace_shard(env, shard).forget_rollups(oldest_minute)
-    policy.verify(await _all_keys(bucket), as_of, report)
+    policy.verify(await bucket.all_keys(PREFIX), as_of, report)
     result = report.to_json()
     await KVPort(env.KV).put(REPORT_KEY, json.dumps(result))
     return result

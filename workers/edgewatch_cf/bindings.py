@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 import uuid
 from typing import Any
@@ -76,6 +77,17 @@ class R2Port:
         keys = [str(_field(item, "key")) for item in _field(result, "objects") or []]
         truncated = bool(_field(result, "truncated"))
         return KeyPage(keys, str(_field(result, "cursor")) if truncated else None)
+
+    async def all_keys(self, prefix: str) -> builtins.list[str]:
+        """Every key under ``prefix``, following the list cursor page by page."""
+        keys: builtins.list[str] = []
+        cursor = None
+        while True:
+            page = await self.list(prefix, cursor=cursor)
+            keys.extend(page.keys)
+            if page.cursor is None:
+                return keys
+            cursor = page.cursor
 
 
 def named_stub(namespace: Any, name: str) -> Any:

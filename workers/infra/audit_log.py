@@ -105,16 +105,8 @@ class AuditLog(SqliteObject):
     async def verify(self) -> str:
         head = self._head()
         bucket = R2Port(self.env.R2_BUCKET)
-        keys: list[str] = []
-        cursor = None
-        while True:
-            listed = await bucket.list(PREFIX, cursor=cursor)
-            keys.extend(listed.keys)
-            if listed.cursor is None:
-                break
-            cursor = listed.cursor
         archived: list[AuditEntry] = []
-        for key in sorted(keys):
+        for key in sorted(await bucket.all_keys(PREFIX)):
             data = await bucket.get(key)
             if data is not None:
                 lines = gzip.decompress(data).decode("utf-8").splitlines()
@@ -158,20 +150,14 @@ class AuditLog(SqliteObject):
             )
             written += len(entries)
         deleted = []
-        listed_cursor = None
-        while True:
-            listed = await bucket.list(PREFIX, cursor=listed_cursor)
-            for key in listed.keys:
-                parts = key.split("/")
-                try:
-                    day = int(datetime(int(parts[1]), int(parts[2]), int(parts[3]), tzinfo=UTC).timestamp() * 1000)
-                except (IndexError, ValueError):
-                    continue
-                if day + DAY_MS <= int(as_of_ms) - keep_ms:
-                    deleted.append(key)
-            if listed.cursor is None:
-                break
-            listed_cursor = listed.cursor
+        for key in await bucket.all_keys(PREFIX):
+            parts = key.split("/")
+            try:
+                day = int(datetime(int(parts[1]), int(parts[2]), int(parts[3]), tzinfo=UTC).timestamp() * 1000)
+            except (IndexError, ValueError):
+                continue
+            if day + DAY_MS <= int(as_of_ms) - keep_ms:
+                deleted.append(key)
         if deleted:
             await self.env.R2_BUCKET.delete(deleted)
         return json.dumps({"archived": written, "objects_deleted": len(deleted), "archived_seq": archived_seq})

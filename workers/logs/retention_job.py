@@ -21,21 +21,10 @@ DELETE_BATCH = 1000
 routes = Routes()
 
 
-async def _all_keys(bucket: R2Port) -> list[str]:
-    keys: list[str] = []
-    cursor = None
-    while True:
-        page = await bucket.list(PREFIX, cursor=cursor)
-        keys.extend(page.keys)
-        if page.cursor is None:
-            return keys
-        cursor = page.cursor
-
-
 async def apply_retention(env: Any, policy: RetentionPolicy, as_of_ms: int) -> dict[str, Any]:
     bucket = R2Port(env.R2_BUCKET)
     report = RetentionReport(now_ms(), as_of_ms)
-    expired = [key for key in await _all_keys(bucket) if policy.expired(key, as_of_ms)]
+    expired = [key for key in await bucket.all_keys(PREFIX) if policy.expired(key, as_of_ms)]
     for start in range(0, len(expired), DELETE_BATCH):
         chunk = expired[start : start + DELETE_BATCH]
         try:
@@ -47,7 +36,7 @@ async def apply_retention(env: Any, policy: RetentionPolicy, as_of_ms: int) -> d
     if report.deleted:
         for shard in range(log_shard_count(env)):
             await log_shard(env, shard).forget_objects(encode(expired))
-    verify(policy, await _all_keys(bucket), as_of_ms, report)
+    verify(policy, await bucket.all_keys(PREFIX), as_of_ms, report)
     result = report.to_json()
     await KVPort(env.KV).put(REPORT_KEY, json.dumps(result))
     return result
