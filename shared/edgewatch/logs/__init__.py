@@ -12,6 +12,7 @@ from .entry import LEVEL_RANK, LEVELS, MAX_ID_CHARS, LogEntry, ParsedBatch
 from .pipeline import batch_id_of
 from .query import Cursor
 from .retention import RetentionReport, retention_problems
+from .retention import verify as verify_retention
 from .scrub import Scrubber, ScrubRules, rules_from_config
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "flush_alarm",
     "retention_problems",
     "rules_from_config",
+    "verify_retention",
 ]

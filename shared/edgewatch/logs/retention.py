@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from edgewatch.durations import parse_duration_ms
 
@@ -90,13 +91,24 @@ def retention_problems(report: RetentionReport, now_ms: int) -> list[str]:
     return problems
 
 
-def verify(policy: RetentionPolicy, keys: list[str], now_ms: int, report: RetentionReport) -> RetentionReport:
-    """Fill in what remains after deletion: count, oldest object and its age, violations."""
+class Expiry(Protocol):
+    def expired(self, key: str, now_ms: int) -> bool: ...
+
+
+def verify(
+    policy: Expiry,
+    keys: list[str],
+    now_ms: int,
+    report: RetentionReport,
+    hour_of: Callable[[str], int | None] = key_hour,
+) -> RetentionReport:
+    """Fill in what remains after deletion: count, oldest object and its age, violations.
+    ``hour_of`` reads an object key's hour (None: a foreign key); the traces archive has its own."""
     report.remaining = 0
     report.violations = 0
     oldest: tuple[int, str] | None = None
     for key in keys:
-        hour = key_hour(key)
+        hour = hour_of(key)
         if hour is None:
             report.foreign += 1
             continue
