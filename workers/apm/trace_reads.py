@@ -20,7 +20,7 @@ from edgewatch.apm.traces.summary import apm_summary, service_map
 from edgewatch.apm.traces.waterfall import trace_view
 from edgewatch.codec import decode, encode, to_plain
 from edgewatch.errors import NotFound, Unprocessable
-from edgewatch.wire.timestamps import parse_time
+from edgewatch.wire.params import time_range
 from edgewatch_cf.app import Incoming, Reply, Routes
 from edgewatch_cf.bindings import R2Port
 from edgewatch_cf.clock import TEST_CLOCK_HEADER, request_now_ms
@@ -83,13 +83,10 @@ async def search_spans(req: Incoming) -> Reply:
 
 def _range(req: Incoming) -> tuple[int, int]:
     now = request_now_ms(req.env, req.header(TEST_CLOCK_HEADER))
-    end = parse_time(req.query["to"], "to") if "to" in req.query else now + 1
-    start = parse_time(req.query["from"], "from") if "from" in req.query else end - DEFAULT_SUMMARY_MS
-    if start >= end:
-        raise Unprocessable("'from' must be before 'to'", details={"from": start, "to": end})
-    if end - start > MAX_SUMMARY_MS:
-        raise Unprocessable("the summary range is limited to 31 days", details={"from": start, "to": end})
-    return start, end
+    return time_range(
+        req.query, now, default_ms=DEFAULT_SUMMARY_MS, max_ms=MAX_SUMMARY_MS,
+        limit_text="the summary range is limited to 31 days",
+    )  # fmt: skip
 
 
 async def rollup_rows(env: Any, start: int, end: int) -> list[tuple[RollupKey, Rollup]]:

@@ -23,8 +23,7 @@ from typing import Any
 
 from edgewatch.errors import Unprocessable
 
-from ..wire.params import int_param
-from ..wire.timestamps import parse_time
+from ..wire.params import int_param, time_range
 from .archive import ObjectSummary
 from .bloom import BloomFilter
 from .entry import LEVEL_RANK, LEVELS, LogEntry
@@ -173,12 +172,13 @@ def parse_query(params: dict[str, str], now_ms: int) -> Query:
     unknown = sorted(k for k in params if k not in known and not k.startswith("attr."))
     if unknown:
         raise Unprocessable(f"unknown search parameter(s): {', '.join(unknown)}", details={"unknown": unknown})
-    end = parse_time(params["to"], "to") if "to" in params else now_ms + 1
-    start = parse_time(params["from"], "from") if "from" in params else end - DEFAULT_RANGE_MS
-    if start >= end:
-        raise Unprocessable("'from' must be before 'to'", details={"from": start, "to": end})
-    if end - start > MAX_RANGE_MS:
-        raise Unprocessable("the time range is limited to 400 days", details={"from": start, "to": end})
+    start, end = time_range(
+        params,
+        now_ms,
+        default_ms=DEFAULT_RANGE_MS,
+        max_ms=MAX_RANGE_MS,
+        limit_text="the time range is limited to 400 days",
+    )
     limit = int_param(params, "limit", 100, 1, MAX_LIMIT)
     min_level = 0
     if "level" in params:

@@ -20,8 +20,7 @@ from typing import Any
 
 from ...errors import Unprocessable
 from ...logs import BloomFilter, Cursor
-from ...wire.params import flag_param, int_param
-from ...wire.timestamps import parse_time
+from ...wire.params import flag_param, int_param, time_range
 from .archive import TraceObjectSummary, attr_text
 from .span import KINDS, STATUSES, Span
 
@@ -133,12 +132,13 @@ def parse_span_query(params: dict[str, str], now_ms: int) -> SpanQuery:
     unknown = sorted(k for k in params if k not in KNOWN and not k.startswith("attr."))
     if unknown:
         raise Unprocessable(f"unknown search parameter(s): {', '.join(unknown)}", details={"unknown": unknown})
-    end = parse_time(params["to"], "to") if "to" in params else now_ms + 1
-    start = parse_time(params["from"], "from") if "from" in params else end - DEFAULT_RANGE_MS
-    if start >= end:
-        raise Unprocessable("'from' must be before 'to'", details={"from": start, "to": end})
-    if end - start > MAX_RANGE_MS:
-        raise Unprocessable("the time range is limited to 400 days", details={"from": start, "to": end})
+    start, end = time_range(
+        params,
+        now_ms,
+        default_ms=DEFAULT_RANGE_MS,
+        max_ms=MAX_RANGE_MS,
+        limit_text="the time range is limited to 400 days",
+    )
     status = params.get("status") or None
     if status is not None and status not in STATUSES:
         raise Unprocessable(f"status must be one of {', '.join(STATUSES)}", details={"status": status[:20]})
