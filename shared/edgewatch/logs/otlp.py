@@ -27,8 +27,8 @@ from ..wire.attributes import check_attributes
 from ..wire.items import EntryError, LineError, json_type, show
 from ..wire.otlp_body import OtlpEncoding, otlp_document
 from ..wire.otlp_ids import hex_id, unix_nanos
-from ..wire.otlp_resource import resource_of, with_scope
-from ..wire.otlp_values import any_value, envelope_array, envelope_object, key_values
+from ..wire.otlp_resource import scope_groups
+from ..wire.otlp_values import any_value, key_values
 from .entry import LEVEL_ALIASES, MAX_MESSAGE_CHARS, LogEntry, ParsedBatch
 from .ingest import check_encodable
 
@@ -41,7 +41,7 @@ def parse_otlp_logs(
     body: bytes, now_ms: int, max_entries: int = 10_000, encoding: OtlpEncoding = OtlpEncoding.JSON
 ) -> ParsedBatch:
     document = otlp_document(body, encoding, "ExportLogsServiceRequest")
-    groups = _record_groups(document.request)
+    groups = scope_groups(document.request, "resourceLogs", "scopeLogs", "logRecords")
     total = sum(len(records) for _, _, _, records in groups)
     if total > max_entries:
         raise PayloadTooLarge(f"request has {total} log records; the limit is {max_entries}")
@@ -74,27 +74,6 @@ def otlp_response(batch: ParsedBatch) -> dict[str, Any]:
     if more > 0:
         shown += f"; and {more} more"
     return {"partialSuccess": {"rejectedLogRecords": len(batch.errors), "errorMessage": shown}}
-
-
-# -- envelope --------------------------------------------------------------------------------------
-
-_Group = tuple[str, dict[str, Any], str | None, list[Any]]
-
-
-def _record_groups(request: dict[str, Any]) -> list[_Group]:
-    """(service, attributes shared by the records, why they are all rejected or None, records)."""
-    groups: list[_Group] = []
-    for i, resource_logs in enumerate(envelope_array(request.get("resourceLogs"), "resourceLogs")):
-        path = f"resourceLogs[{i}]"
-        envelope_object(resource_logs, path)
-        service, shared, problem = resource_of(resource_logs.get("resource"), path)
-        for j, scope_logs in enumerate(envelope_array(resource_logs.get("scopeLogs"), f"{path}.scopeLogs")):
-            scope_path = f"{path}.scopeLogs[{j}]"
-            envelope_object(scope_logs, scope_path)
-            records = envelope_array(scope_logs.get("logRecords"), f"{scope_path}.logRecords")
-            if records:
-                groups.append((service, with_scope(shared, scope_logs.get("scope"), scope_path), problem, records))
-    return groups
 
 
 # -- records ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from .items import EntryError
 from .names import UNKNOWN_SERVICE, clean_service
-from .otlp_values import envelope_object, key_values
+from .otlp_values import envelope_array, envelope_object, key_values
 
 
 def resource_of(resource: Any, path: str) -> tuple[str, dict[str, Any], str | None]:
@@ -41,3 +41,25 @@ def with_scope(shared: dict[str, Any], scope: Any, path: str) -> dict[str, Any]:
     if type(version) is str and version:
         merged["otel.scope.version"] = version
     return merged
+
+
+# (service, attributes the items share, why they are all rejected or None, the items)
+ScopeGroup = tuple[str, dict[str, Any], str | None, list[Any]]
+
+
+def scope_groups(request: dict[str, Any], resources: str, scopes: str, items: str) -> list[ScopeGroup]:
+    """The items of an Export*ServiceRequest grouped by resource and scope, e.g. ``resourceSpans``,
+    ``scopeSpans``, ``spans``: a malformed envelope is a BadRequest naming its path; bad resource
+    attributes reject that resource's items (the problem is carried with the group)."""
+    groups: list[ScopeGroup] = []
+    for i, resource_items in enumerate(envelope_array(request.get(resources), resources)):
+        path = f"{resources}[{i}]"
+        envelope_object(resource_items, path)
+        service, shared, problem = resource_of(resource_items.get("resource"), path)
+        for j, scope_items in enumerate(envelope_array(resource_items.get(scopes), f"{path}.{scopes}")):
+            scope_path = f"{path}.{scopes}[{j}]"
+            envelope_object(scope_items, scope_path)
+            found = envelope_array(scope_items.get(items), f"{scope_path}.{items}")
+            if found:
+                groups.append((service, with_scope(shared, scope_items.get("scope"), scope_path), problem, found))
+    return groups

@@ -23,8 +23,8 @@ from ...wire.attributes import check_attributes
 from ...wire.items import EntryError, LineError, json_type, show
 from ...wire.otlp_body import OtlpEncoding, otlp_document
 from ...wire.otlp_ids import hex_id, unix_nanos
-from ...wire.otlp_resource import resource_of, with_scope
-from ...wire.otlp_values import envelope_array, envelope_object, key_values
+from ...wire.otlp_resource import scope_groups
+from ...wire.otlp_values import key_values
 from .span import KINDS, STATUSES, ParsedSpans, Span
 
 MAX_NAME_CHARS = 1_000
@@ -35,12 +35,10 @@ _ERRORS_IN_MESSAGE = 5
 _KIND_NAMES = {f"SPAN_KIND_{kind.upper()}": i for i, kind in enumerate(KINDS)}
 _STATUS_NAMES = {f"STATUS_CODE_{status.upper()}": i for i, status in enumerate(STATUSES)}
 
-_Group = tuple[str, dict[str, Any], str | None, list[Any]]
-
 
 def parse_otlp_traces(body: bytes, max_spans: int = 10_000, encoding: OtlpEncoding = OtlpEncoding.JSON) -> ParsedSpans:
     document = otlp_document(body, encoding, "ExportTraceServiceRequest")
-    groups = _span_groups(document.request)
+    groups = scope_groups(document.request, "resourceSpans", "scopeSpans", "spans")
     total = sum(len(spans) for _, _, _, spans in groups)
     if total > max_spans:
         raise PayloadTooLarge(f"request has {total} spans; the limit is {max_spans}")
@@ -72,21 +70,6 @@ def otlp_traces_response(parsed: ParsedSpans) -> dict[str, Any]:
     if more > 0:
         shown += f"; and {more} more"
     return {"partialSuccess": {"rejectedSpans": len(parsed.errors), "errorMessage": shown}}
-
-
-def _span_groups(request: dict[str, Any]) -> list[_Group]:
-    groups: list[_Group] = []
-    for i, resource_spans in enumerate(envelope_array(request.get("resourceSpans"), "resourceSpans")):
-        path = f"resourceSpans[{i}]"
-        envelope_object(resource_spans, path)
-        service, shared, problem = resource_of(resource_spans.get("resource"), path)
-        for j, scope_spans in enumerate(envelope_array(resource_spans.get("scopeSpans"), f"{path}.scopeSpans")):
-            scope_path = f"{path}.scopeSpans[{j}]"
-            envelope_object(scope_spans, scope_path)
-            records = envelope_array(scope_spans.get("spans"), f"{scope_path}.spans")
-            if records:
-                groups.append((service, with_scope(shared, scope_spans.get("scope"), scope_path), problem, records))
-    return groups
 
 
 def _span(record: Any, service: str, shared: dict[str, Any]) -> Span:
