@@ -46,10 +46,16 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"  pitchey-{concern:<11} {stack.base_url}/{concern}/health")
     print(f"  example platform API {stack.base_url}/api/auth/login  (guarded by pitchey-security; local only)")
     print(f"  status page          {stack.base_url}/monitoring/status")
-    print(f"\n  dashboard            {stack.dashboard_url}?api={stack.base_url}")
+    print(f"\n  dashboard            {stack.dashboard_url}")
     print(f"  cron trigger         {stack.base_url}/cdn-cgi/handler/scheduled?cron=*/5+*+*+*+*")
     print(f"  state                {stack.persist_dir}")
     print(f"  wrangler log         {stack.log_path}\n", flush=True)
+    demo = None
+    if args.demo:
+        from .demo import DemoTraffic
+
+        demo = DemoTraffic(stack).start()
+        print("[up] demo traffic is running against the example API (--no-demo to run the stack bare)", flush=True)
     try:
         while stack.process is not None and stack.process.poll() is None:
             time.sleep(1)
@@ -59,6 +65,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         print("\n[up] stopping ...")
         return 0
     finally:
+        if demo is not None:
+            demo.stop()
         stack.stop()
 
 
@@ -191,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("up", help="set up, then run all six Workers and the dashboard")
     up.add_argument("--port", type=int, default=8787)
     up.add_argument("--dashboard-port", type=int, default=8788)
+    up.add_argument("--no-demo", dest="demo", action="store_false", help="no demo traffic (requests, logs, crons)")
     up.set_defaults(fn=cmd_up)
     test = sub.add_parser("test", help="lint, types, unit tests and end-to-end tests on real workerd")
     test.add_argument("--unit", action="store_true", help="lint, types and unit tests only (no workerd, no browser)")

@@ -5,7 +5,6 @@ dashboard. Used by `./dev up` and by the end-to-end test fixture.
 from __future__ import annotations
 
 import contextlib
-import functools
 import http.server
 import json
 import os
@@ -23,6 +22,8 @@ from typing import Any
 from edgewatch.apm import parse_project_keys
 from edgewatch.services import SERVICES
 
+from .dashboard import build as build_dashboard
+from .dashboard import handler_for
 from .devvars import dev_vars
 from .localconfig import write_extra_local_config, write_local_configs, write_router_config
 from .toolchain import LOCAL, ROOT, ensure_toolchain, wrangler_command, wrangler_env
@@ -34,7 +35,7 @@ EXAMPLE_API_ENTRY = ROOT / "examples" / "platform_api" / "entry.py"
 EXAMPLE_INVENTORY_NAME = "pitchey-inventory-api-example"
 EXAMPLE_INVENTORY_ENTRY = ROOT / "examples" / "inventory_api" / "entry.py"
 
-DASHBOARD_DIR = ROOT / "dashboard"
+MONITORING_DEFAULTS = ROOT / "shared" / "edgewatch" / "defaults" / "monitoring-config.json"
 
 
 def free_port() -> int:
@@ -47,6 +48,7 @@ def prepare() -> None:
     """Install and build whatever is missing (idempotent)."""
     ensure_toolchain()
     vendor()
+    build_dashboard()
 
 
 class StackError(RuntimeError):
@@ -96,7 +98,20 @@ class Stack:
         return f"{self.base_url}/cdn-cgi/handler/scheduled?{urlencode(query)}"
 
     def vars(self) -> dict[str, str]:
-        return {**(dev_vars() if self.read_dev_vars else {}), **self.extra_vars}
+        merged = {**(dev_vars() if self.read_dev_vars else {}), **self.extra_vars}
+        if self.dashboard is not None:
+            merged["MONITORING_CONFIG_JSON"] = self._with_dashboard_origin(merged.get("MONITORING_CONFIG_JSON"))
+        return merged
+
+    def _with_dashboard_origin(self, document: str | None) -> str:
+        """The monitoring config with this stack's dashboard among `access.dashboardOrigins`, so
+        the Workers answer its CORS requests as they would the Pages origin in production."""
+        config = json.loads(document if document is not None else MONITORING_DEFAULTS.read_text())
+        origins = config.setdefault("access", {}).setdefault("dashboardOrigins", [])
+        origin = self.dashboard_url.rstrip("/") if self.dashboard_url else ""
+        if origin and origin not in origins:
+            origins.append(origin)
+        return json.dumps(config)
 
     def own_apm_dsn(self, project: str = "1") -> str:
         """A DSN for this stack's pitchey-apm: the project's key from SENTRY_PROJECT_KEYS, else any
@@ -164,6 +179,8 @@ class Stack:
         prepare()
         if not self.port:
             self.port = free_port()
+        if self.dashboard_port is not None and self.dashboard is None:
+            self._start_dashboard(self.dashboard_port)  # first: the config names its origin
         self.persist_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
@@ -177,8 +194,6 @@ class Stack:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        if self.dashboard_port is not None:
-            self._start_dashboard(self.dashboard_port)
         try:
             self.wait_ready(timeout_s)
         except BaseException:
@@ -188,8 +203,7 @@ class Stack:
         return self
 
     def _start_dashboard(self, port: int) -> None:
-        handler = functools.partial(_QuietHandler, directory=str(DASHBOARD_DIR))
-        self.dashboard = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.dashboard = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(self.base_url))
         threading.Thread(target=self.dashboard.serve_forever, daemon=True).start()
 
     def wait_ready(self, timeout_s: float) -> None:
@@ -265,7 +279,3 @@ class Stack:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass

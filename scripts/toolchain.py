@@ -152,6 +152,11 @@ def _found(name: str) -> Path | None:
     return None
 
 
+def find_peer(name: str) -> Path | None:
+    """A peer's binary when the machine has it (nothing is installed)."""
+    return _found(name)
+
+
 def _apt_install(packages: list[str]) -> None:
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:

@@ -6,13 +6,15 @@ Local and test stacks route /api/* here (never deployed). ``/api/boom`` raises (
 ``capture_errors``, answered 500); ``/api/report`` reports a handled error with a client of its own
 that may send two headers and one cookie; ``/api/orders/{id}`` asks the inventory example Worker
 over the INVENTORY service binding (one trace: this server span, its client span, the inventory
-server span, its Durable Object call); ``/api/_trace/stats`` shows this isolate's export counts.
+server span, its Durable Object call); ``/api/_trace/stats`` shows this isolate's export counts; ``/api/search?delay_ms=N`` answers after N
+ms (at most 3000), the demo traffic's slow path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from workers import Response, WorkerEntrypoint
 
@@ -60,6 +62,10 @@ class Default(WorkerEntrypoint):
             inventory = traced_binding(self.env.INVENTORY, "inventory-api")
             stock = await inventory.fetch(f"https://inventory/stock/{path.rsplit('/', 1)[-1]}")
             return reply({"order": path.rsplit("/", 1)[-1], "stock": await stock.json()}, stock.status)
+        if path == "/api/search":
+            delay = parse_qs(urlsplit(str(request.url)).query).get("delay_ms", ["0"])[0]
+            await asyncio.sleep(min(3000, int(delay) if delay.isdigit() else 0) / 1000)
+            return reply({"results": [], "delay_ms": delay})
         if path == "/api/_trace/stats":
             return reply(export_stats())
         status = 401 if request.headers.get("x-fail-auth") else 200

@@ -81,9 +81,11 @@ Handler = Callable[[Incoming], Awaitable[Reply]]
 @dataclass(frozen=True)
 class Open:
     """A route that needs no role: it has a rule of its own (an ingest token, a project key, a
-    heartbeat id) or none (health, the public status page)."""
+    heartbeat id) or none (health, the public status page). ``dashboard`` routes also answer the
+    dashboard's origins' CORS requests, as role routes do (the Overview reads every health)."""
 
     reason: str
+    dashboard: bool = False
 
 
 Access = Role | Open
@@ -183,8 +185,9 @@ class WorkerApp:
         # Extra sections of the health body (e.g. monitoring's summary of every uptime check).
         self.health_sections: dict[str, Callable[[Any], Awaitable[Any]]] = {}
         self.console = Console(self.service.worker_name)
-        self.router.add("GET", f"{self.service.prefix}/health", Endpoint(self._health, Open("health")))
+        self.router.add("GET", f"{self.service.prefix}/health", Endpoint(self._health, Open("health", dashboard=True)))
         self.router.add("GET", f"{self.service.prefix}/_routes", Endpoint(self._routes, Role.VIEWER))
+        self.router.add("GET", f"{self.service.prefix}/_whoami", Endpoint(self._whoami, Role.VIEWER))
         for routes in include:
             self.include(routes)
 
@@ -218,7 +221,10 @@ class WorkerApp:
             )
             endpoint = match.handler
             if not isinstance(endpoint.access, Role):
-                return _respond(method, await endpoint.handler(incoming))
+                reply = await endpoint.handler(incoming)
+                if endpoint.access.dashboard:
+                    reply.headers = {**reply.headers, **self._cors(env, request)}
+                return _respond(method, reply)
             cors = self._cors(env, request)
             try:
                 reply = await self._audited(incoming, endpoint.handler, endpoint.access)
@@ -336,6 +342,12 @@ class WorkerApp:
             for pattern, method, endpoint in self.router.entries()
         ]  # fmt: skip
         return Reply({"worker": self.service.worker_name, "routes": table})
+
+    async def _whoami(self, req: Incoming) -> Reply:
+        """Who the Worker takes the caller for: the dashboard shows only what this role may do."""
+        principal = req.principal
+        assert principal is not None  # a role route always has one
+        return Reply({"name": principal.name, "role": principal.role.label, "via": principal.via.value})
 
     # -- RPC --------------------------------------------------------------------------------
     def ping(self) -> dict[str, Any]:

@@ -159,7 +159,7 @@ async def list_maintenance(req: Incoming) -> Reply:
     return Reply({"maintenance": decode(list[dict[str, Any]], str(await stub.list_maintenance()))})
 
 
-@routes.route("POST", "/monitoring/maintenance", access=Role.ADMIN)
+@routes.route("POST", "/monitoring/maintenance", access=Role.OPERATOR)
 async def create_maintenance(req: Incoming) -> Reply:
     window = parsed(maintenance_from_json, await json_object(req, MAX_SPEC_BODY))
     stub = await synced(req.env, _now(req))
@@ -167,7 +167,7 @@ async def create_maintenance(req: Incoming) -> Reply:
     return _answer(outcome, "maintenance window", window.id, window.to_json())
 
 
-@routes.route("DELETE", "/monitoring/maintenance/{id}", access=Role.ADMIN)
+@routes.route("DELETE", "/monitoring/maintenance/{id}", access=Role.OPERATOR)
 async def delete_maintenance(req: Incoming) -> Reply:
     stub = await synced(req.env, _now(req))
     return _answer(str(await stub.delete_maintenance(req.params["id"])), "maintenance window", req.params["id"])
@@ -238,11 +238,12 @@ async def list_changes(req: Incoming) -> Reply:
 
 @routes.route("GET", "/monitoring/status", access=Open("the public status page"))
 async def public_status(req: Incoming) -> Reply:
-    """The public status page: no token, no URLs, no probe details."""
+    """The public status page: no token, no URLs, no probe details; any origin may read it (the
+    status page on Pages, or one of the user's own), without credentials."""
     now = _now(req)
     stub = await synced(req.env, now)
     page = decode(dict[str, Any], str(await stub.status(now)))
-    return Reply(page, 200, {"cache-control": "public, max-age=30"})
+    return Reply(page, 200, {"cache-control": "public, max-age=30", "access-control-allow-origin": "*"})
 
 
 # -- health and the */1 run -------------------------------------------------------------------
