@@ -162,6 +162,18 @@ def cmd_deploy_check(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard_build(args: argparse.Namespace) -> int:
+    """Build the dashboard for Cloudflare Pages, its CSP and config.json naming the Workers' origin."""
+    from .dashboard import build
+    from .toolchain import ensure_npm_packages
+
+    ensure_npm_packages()
+    out = build(Path(args.out).resolve(), args.api, force=True)
+    print(f"[dashboard] built {out} for the Workers at {args.api}; deploy it with:")
+    print(f"  npx wrangler pages deploy {out} --project-name pitchey-dashboard")
+    return 0
+
+
 BENCHES = {
     "health": ["bench.bench_health"],
     "log-pipeline": ["bench.bench_log_pipeline"],
@@ -211,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--vitals", help="path to web-vitals.json")
     check.set_defaults(fn=cmd_check_config)
     sub.add_parser("deploy-check", help="wrangler deploy --dry-run for every Worker").set_defaults(fn=cmd_deploy_check)
+    dash = sub.add_parser("dashboard-build", help="build the dashboard for Cloudflare Pages")
+    dash.add_argument("--api", required=True, help="the Workers' origin, e.g. https://obs.example.com")
+    dash.add_argument("--out", default=str(ROOT / "dashboard" / "dist"), help="output folder (dashboard/dist)")
+    dash.set_defaults(fn=cmd_dashboard_build)
     bench = sub.add_parser("bench", help="run a benchmark (results in bench/results/)")
     bench.add_argument("name", choices=[*BENCHES, "all"])
     bench.add_argument("bench_args", nargs="*", help="extra arguments for the benchmark")

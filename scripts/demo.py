@@ -73,7 +73,7 @@ class DemoTraffic:
 
     def _call(self, what: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> int:
         try:
-            status, _ = self.stack.request(method, path, body, headers=headers, timeout=15)
+            status = int(self.stack.request(method, path, body, headers=headers, timeout=15)[0])
         except OSError:
             status = 599
         self._count(what, status)
@@ -96,7 +96,13 @@ class DemoTraffic:
         admin = {**self._headers(Role.ADMIN), "content-type": "application/json"}
         base = self.stack.base_url
         checks = [
-            {"id": "demo-api", "name": "Platform API", "url": f"{base}/api/pitches", "keyword": "ok", "degradedMs": 800},
+            {
+                "id": "demo-api",
+                "name": "Platform API",
+                "url": f"{base}/api/pitches",
+                "keyword": "ok",
+                "degradedMs": 800,
+            },
             {"id": "demo-search", "name": "Search", "url": f"{base}/api/search?delay_ms=300", "degradedMs": 250},
         ]
         for check in checks:
@@ -120,7 +126,13 @@ class DemoTraffic:
             if n % 20 == 0:  # a login burst: the sixth try in 15 minutes is refused
                 ip = f"198.51.100.{random.randint(1, 200)}"
                 for _ in range(7):
-                    self._call("login", "POST", "/api/auth/login", {"user": "a"}, {"x-login": "demo@example.com", "cf-connecting-ip": ip})
+                    self._call(
+                        "login",
+                        "POST",
+                        "/api/auth/login",
+                        {"user": "a"},
+                        {"x-login": "demo@example.com", "cf-connecting-ip": ip},
+                    )
             if n % 45 == 0:  # an injection attempt
                 self._call("threat", "GET", "/api/pitches?q=%27%20OR%201%3D1--", headers=user)
             if n % 240 == 0:
@@ -140,7 +152,7 @@ class DemoTraffic:
                     "user_id": f"user-{random.randint(1, 40)}", "attributes": {"region": random.choice(["eu", "us"])},
                 })  # fmt: skip
             self._call("logs", "POST", "/logs/ingest", lines, ingest)
-            metrics = [
+            metrics: list[dict[str, Any]] = [
                 {"name": "http_request_duration_ms", "type": "timing", "labels": {"service": s},
                  "values": [random.lognormvariate(4.2, 0.6) for _ in range(20)]}
                 for s in SERVICES
@@ -176,7 +188,9 @@ class DemoTraffic:
                 while not self._stop.is_set():
                     page = browser.new_page()
                     with contextlib.suppress(Exception):
-                        page.goto(f"{self.stack.dashboard_url}demo.html#/pitches/{random.randint(1, 50)}", timeout=15000)
+                        page.goto(
+                            f"{self.stack.dashboard_url}demo.html#/pitches/{random.randint(1, 50)}", timeout=15000
+                        )
                         page.wait_for_timeout(1500)
                         page.click("#slow")
                         page.wait_for_timeout(500)

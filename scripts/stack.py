@@ -278,4 +278,3 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-

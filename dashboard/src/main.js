@@ -35,7 +35,8 @@ function shell() {
     refresh, pause, state.api.token ? signOut : null,
   );
   const main = h("main", { id: "page", tabindex: "-1" });
-  replace(root, h("a", { class: "skip", href: "#page" }, "Skip to content"), header, nav, main);
+  const skip = h("button", { type: "button", class: "skip", on: { click: () => main.focus() } }, "Skip to content");
+  replace(root, skip, header, nav, main);
   return main;
 }
 

@@ -6,8 +6,8 @@ Local and test stacks route /api/* here (never deployed). ``/api/boom`` raises (
 ``capture_errors``, answered 500); ``/api/report`` reports a handled error with a client of its own
 that may send two headers and one cookie; ``/api/orders/{id}`` asks the inventory example Worker
 over the INVENTORY service binding (one trace: this server span, its client span, the inventory
-server span, its Durable Object call); ``/api/_trace/stats`` shows this isolate's export counts; ``/api/search?delay_ms=N`` answers after N
-ms (at most 3000), the demo traffic's slow path.
+server span, its Durable Object call); ``/api/_trace/stats`` shows this isolate's export counts;
+``/api/search?delay_ms=N`` answers after N ms (at most 3000), the demo traffic's slow path.
 """
 
 from __future__ import annotations

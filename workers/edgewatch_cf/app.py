@@ -234,7 +234,7 @@ class WorkerApp:
             reply.headers = {**reply.headers, **cors}
             return _respond(method, reply)
         except ApiError as exc:
-            return json_response(exc.body(), exc.status, exc.headers)
+            return json_response(exc.body(), exc.status, {**self._cors_or_none(env, request), **exc.headers})
         except ConfigError as exc:
             self.console.error("invalid_configuration", source=exc.source, problems=exc.problems)
             body = {
@@ -255,6 +255,14 @@ class WorkerApp:
                 body["error"]["debug"] = f"{type(exc).__name__}: {exc}"[:2000]
             return json_response(body, 500)
 
+    def _cors_or_none(self, env: Any, request: Any) -> dict[str, str]:
+        """The dashboard may read any refusal (an unknown path, a wrong method) too; a broken
+        config answers its own 500 elsewhere."""
+        try:
+            return self._cors(env, request)
+        except ConfigError:
+            return {}
+
     def _cors(self, env: Any, request: Any) -> dict[str, str]:
         origin = request.headers.get("origin")
         if origin is None:
@@ -262,19 +270,20 @@ class WorkerApp:
         return dashboard_cors(str(origin), stack_config(env).monitoring.access.dashboard_origins)
 
     def _preflight(self, env: Any, request: Any, path: str) -> Response | None:
-        """A dashboard's preflight for a role route; None lets the route's own OPTIONS answer."""
+        """A dashboard's preflight for a role route, an open route the dashboard reads, or an unknown
+        path (so it can read the 404); None lets the route's own OPTIONS answer."""
         wanted = str(request.headers.get("access-control-request-method")).upper()
         try:
             endpoint = self.router.resolve(wanted, path).handler
         except ApiError:
-            return None
-        if not isinstance(endpoint.access, Role):
+            endpoint = None  # a dashboard may still read the 404 or 405 that follows
+        if endpoint is not None and not isinstance(endpoint.access, Role) and not endpoint.access.dashboard:
             return None
         origin = request.headers.get("origin")
         allowed = stack_config(env).monitoring.access.dashboard_origins
         headers = dashboard_preflight(None if origin is None else str(origin), allowed, [wanted, "GET"])
         if headers is None:
-            return Response(None, status=403)
+            return None if endpoint is None else Response(None, status=403)
         return Response(None, status=204, headers=headers)
 
     async def _audited(self, req: Incoming, handler: Handler, role: Role) -> Reply:

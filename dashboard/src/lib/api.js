@@ -43,9 +43,9 @@ export class Api {
     return u.href;
   }
 
-  async request(method, path, { query, body } = {}) {
+  async request(method, path, { query, body, anonymous = false } = {}) {
     const headers = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.token && !anonymous) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     let response;
     try {
@@ -53,7 +53,7 @@ export class Api {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "include",
+        credentials: anonymous ? "omit" : "include",
         cache: "no-store",
       });
     } catch (err) {
@@ -76,6 +76,11 @@ export class Api {
 
   get(path, query) {
     return this.request("GET", path, { query });
+  }
+
+  /** A public route (the status page): no credentials, as any visitor would ask. */
+  getPublic(path, query) {
+    return this.request("GET", path, { query, anonymous: true });
   }
 
   send(method, path, body) {

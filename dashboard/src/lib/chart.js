@@ -72,7 +72,7 @@ export function sparkline(points, { height = 32, width = 120, label = "" } = {})
     select: { show: false },
     axes: [{ show: false }, { show: false }],
     scales: { x: { time: false } },
-    series: [{}, { stroke: COLORS[0], width: 1.2, fill: COLORS[0] + "22" }],
+    series: [{}, { stroke: COLORS[0], width: 1.2, fill: COLORS[0] + "22", points: { show: false } }],
   };
   new uPlot(opts, data, box);
   return box;

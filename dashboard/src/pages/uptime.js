@@ -103,7 +103,7 @@ export default {
     const selected = hashParams().get("check");
     let reloadAll = () => {};
     const monitors = dataArea(async () => {
-      const [checks, status] = await Promise.all([api.get("/monitoring/checks"), api.get("/monitoring/status")]);
+      const [checks, status] = await Promise.all([api.get("/monitoring/checks"), api.getPublic("/monitoring/status")]);
       const bars = new Map((status.components || []).map((c) => [c.id, c.bars]));
       return table(["Monitor", "Kind", "State", "Since", "24h", "7d", "30d", "90d", "Last", "90 days"], (checks.monitors || []).map((m) => [
         link(m.spec.name || m.id, routeHref("uptime", { check: m.id })), m.kind, badge(m.state), ago(m.since_ms),
