@@ -62,14 +62,16 @@ export class Batch {
     }
   }
 
-  /** Several metrics reported in one task (web-vitals' hidden handler) go out in one beacon. */
+  /** A metric reported while the page is hidden goes out in the next task. The metrics that
+   * web-vitals reports on the visibilitychange to hidden are sent sooner, all in one beacon, by
+   * the monitor's own visibilitychange listener (it runs after web-vitals' ones). */
   flushSoon() {
     if (this.soon) return;
     this.soon = true;
-    queueMicrotask(() => {
+    setTimeout(() => {
       this.soon = false;
       this.flush();
-    });
+    }, 0);
   }
 
   flush() {
