@@ -79,6 +79,10 @@ export class ErrorReporter {
 
   /** The event id sent, or undefined when the error was a duplicate or over the page's cap. */
   capture(error, mechanism, componentStack) {
+    if (this.sent >= this.maxEvents) {
+      this.dropped.cap++; // checked first: a loop past the cap costs no parsing and no memory
+      return undefined;
+    }
     const exception = exceptionOf(error, this.inApp, mechanism);
     const key = signature(exception);
     const now = Date.now();
@@ -86,10 +90,6 @@ export class ErrorReporter {
     this.seen.set(key, now);
     if (last !== undefined && now - last < this.dedupeWindowMs) {
       this.dropped.duplicate++;
-      return undefined;
-    }
-    if (this.sent >= this.maxEvents) {
-      this.dropped.cap++;
       return undefined;
     }
     this.sent++;

@@ -2,7 +2,7 @@
 // reported to the Pitchey observability stack. See the repository README, section
 // "Frontend module: webVitalsMonitor".
 
-import { ErrorReporter } from "./errors.js";
+import { ErrorReporter, envelopeUrl } from "./errors.js";
 import { documentTraceparent, resolveDevice, resolveRoute } from "./page.js";
 import { sameOrigin } from "./stackframes.js";
 import { Batch, beaconItem, observeVitals } from "./vitals.js";
@@ -29,6 +29,7 @@ function check(options) {
   if (errors !== undefined && (!errors || typeof errors.dsn !== "string")) {
     throw new TypeError("errors must be an object with a dsn (http://KEY@host/apm/1)");
   }
+  if (errors !== undefined) envelopeUrl(errors.dsn); // a malformed DSN is a TypeError naming it
   if (endpoint === undefined && errors === undefined) {
     throw new TypeError("give an endpoint (Web Vitals), errors.dsn (errors), or both");
   }
@@ -100,10 +101,11 @@ function safely(fn) {
   }
 }
 
-/** Starts monitoring once per page load; a second call changes nothing and returns false. */
+/** Starts monitoring once per page load; a second call, or a call outside a browser (server-side
+ * rendering), changes nothing and returns false. Bad options are a TypeError naming the option. */
 export function initializeMonitoring(options) {
   check(options);
-  if (state !== null) return false;
+  if (state !== null || typeof window === "undefined" || typeof document === "undefined") return false;
   const sampled = Math.random() < (options.sampleRate ?? 1); // once per page load
   state = { options, userId: options.userId ?? null, traceparent: documentTraceparent(), sampled };
   state.vitals = options.endpoint !== undefined && sampled ? startVitals(options) : null;

@@ -35,7 +35,8 @@ def test_a_bad_dsn_is_a_type_error_naming_the_shape(dsn: str) -> None:
 BATCH = """
 const { Batch } = await src("vitals.js");
 const bodies = [];
-const batch = new Batch("https://s/monitoring/vitals", DATA.options, (url, body) => { bodies.push(JSON.parse(body)); return "beacon"; });
+const send = (url, body) => { bodies.push(JSON.parse(body)); return "beacon"; };
+const batch = new Batch("https://s/monitoring/vitals", DATA.options, send);
 for (const item of DATA.items) batch.add(item, false);
 if (DATA.flush) batch.flush();
 await new Promise((r) => setTimeout(r, DATA.wait || 0));
@@ -67,7 +68,10 @@ def test_the_timer_flushes_after_flush_after_ms() -> None:
 
 def test_a_body_over_60_kb_is_split() -> None:
     items = [item("LCP", i, f"id-{i}", pad=200) for i in range(4)]
-    code = BATCH.replace("out(bodies.map((b) => b.metrics.map((m) => m.name + \":\" + m.value)));", "out(bodies.map((b) => JSON.stringify(b).length));")
+    code = BATCH.replace(
+        'out(bodies.map((b) => b.metrics.map((m) => m.name + ":" + m.value)));',
+        "out(bodies.map((b) => JSON.stringify(b).length));",
+    )
     assert code != BATCH
     sizes = run_js(code, {"options": {"maxBatch": 100, "flushAfterMs": 0}, "items": items, "flush": True})
     assert len(sizes) == 1  # small: one beacon
@@ -84,7 +88,8 @@ const reporter = new ErrorReporter({ dsn: "http://k@h/apm/1", release: "web@1", 
            traceparent: "00-" + "a".repeat(32) + "-" + "b".repeat(16) + "-01" }),
   () => true, (url, body) => { sent.push(body); return "beacon"; });
 const ids = [];
-for (const m of DATA.messages) ids.push(reporter.capture(new Error(m), { type: "generic", handled: true }, "\\n    at Cart"));
+const mechanism = { type: "generic", handled: true };
+for (const m of DATA.messages) ids.push(reporter.capture(new Error(m), mechanism, "\\n    at Cart"));
 out({ ids: ids.map((i) => i === undefined ? null : i.length), dropped: reporter.dropped,
       envelopes: sent.map((b) => b.split("\\n")) });
 """
@@ -104,3 +109,36 @@ def test_identical_errors_in_a_burst_are_sent_once_and_the_cap_holds() -> None:
     assert event["contexts"]["trace"] == {"trace_id": "a" * 32, "span_id": "b" * 16}
     assert event["contexts"]["react"] == {"componentStack": "\n    at Cart"}
     assert event["exception"]["values"][0]["type"] == "Error"
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (None, "options object"),
+        ({}, "endpoint"),  # neither vitals nor errors
+        ({"endpoint": 5}, "endpoint"),
+        ({"endpoint": "https://s/monitoring/vitals", "sampleRate": 1.5}, "sampleRate"),
+        ({"endpoint": "https://s/monitoring/vitals", "sampleRate": "1"}, "sampleRate"),
+        ({"endpoint": "https://s/monitoring/vitals", "routeResolver": "/x"}, "routeResolver"),
+        ({"endpoint": "https://s/monitoring/vitals", "maxBatch": 0}, "maxBatch"),
+        ({"endpoint": "https://s/monitoring/vitals", "flushAfterMs": -1}, "flushAfterMs"),
+        ({"errors": {}}, "dsn"),
+        ({"errors": {"dsn": "http://host/apm/1"}}, "errors.dsn"),
+    ],
+)
+def test_bad_options_are_a_type_error_naming_the_option(options: object, named: str) -> None:
+    code = """
+    const { initializeMonitoring } = await src("index.js");
+    try { out(initializeMonitoring(DATA)); } catch (e) { out([e.name, e.message]); }
+    """
+    got = run_js(code, options)
+    assert got[0] == "TypeError" and named in got[1], got
+
+
+def test_outside_a_browser_initialize_does_nothing() -> None:
+    code = """
+    const m = await src("index.js");
+    const started = m.initializeMonitoring({ endpoint: "https://s/monitoring/vitals" });
+    out([started, m.status(), m.captureError(new Error("x"))]);
+    """
+    assert run_js(code) == [False, {"initialized": False}, None]

@@ -46,12 +46,24 @@ def test_chrome_frames_outermost_first_with_functions_lines_and_in_app() -> None
     names = ["eval", "?", "Object.render [as renderCart]", "new CheckoutForm", "Promise.all", "parseOrder"]
     assert [f["function"] for f in frames] == names
     top = frames[-1]
-    assert top == {"function": "parseOrder", "filename": f"{ORIGIN}/assets/main.js", "lineno": 10, "colno": 15, "in_app": True}
+    assert top == {
+        "function": "parseOrder",
+        "filename": f"{ORIGIN}/assets/main.js",
+        "lineno": 10,
+        "colno": 15,
+        "in_app": True,
+    }
     by_fn = {f["function"]: f for f in frames}
     assert by_fn["new CheckoutForm"]["lineno"] == 42 and by_fn["new CheckoutForm"]["in_app"] is True
     vendor = by_fn["Object.render [as renderCart]"]
     assert vendor["filename"] == "https://cdn.vendor.example/react-dom.js" and vendor["in_app"] is False
-    assert by_fn["?"] == {"function": "?", "filename": f"{ORIGIN}/assets/main.js", "lineno": 77, "colno": 1, "in_app": True}
+    assert by_fn["?"] == {
+        "function": "?",
+        "filename": f"{ORIGIN}/assets/main.js",
+        "lineno": 77,
+        "colno": 1,
+        "in_app": True,
+    }
     # an eval frame points at the code that called eval
     assert by_fn["eval"]["filename"] == f"{ORIGIN}/assets/main.js" and by_fn["eval"]["lineno"] == 5
     # "index 0" is not a file: kept as a filename-only frame, never in_app
@@ -62,7 +74,13 @@ def test_chrome_frames_outermost_first_with_functions_lines_and_in_app() -> None
 def test_gecko_and_webkit_frames(stack: str) -> None:
     frames = parse(stack)
     top = frames[-1]
-    assert top == {"function": "parseOrder", "filename": f"{ORIGIN}/assets/main.js", "lineno": 10, "colno": 15, "in_app": True}
+    assert top == {
+        "function": "parseOrder",
+        "filename": f"{ORIGIN}/assets/main.js",
+        "lineno": 10,
+        "colno": 15,
+        "in_app": True,
+    }
     assert all(f["filename"] for f in frames)
 
 
