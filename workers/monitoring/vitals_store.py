@@ -8,7 +8,7 @@ value. Percentiles are computed exactly from the kept values (edgewatch.vitals.s
 from __future__ import annotations
 
 from edgewatch.codec import decode, encode
-from edgewatch.vitals import VitalRow, VitalSampleRow, VitalValue
+from edgewatch.vitals import SAMPLE_COLUMNS, VitalRow, VitalValue, sample_row
 from edgewatch_cf.sqlite_object import SqliteObject
 
 SCHEMA = (
@@ -59,18 +59,11 @@ class VitalsStore(SqliteObject):
             where.append("route = ?")
             params.append(route)
         rows = self.rows(
-            "SELECT id, name, route, device, value, rating, ts, trace_id FROM vitals"
-            f" WHERE {' AND '.join(where)} ORDER BY value DESC LIMIT ?",
+            f"SELECT {SAMPLE_COLUMNS} FROM vitals WHERE {' AND '.join(where)} ORDER BY value DESC LIMIT ?",
             *params,
             int(limit),
         )
-        found = [
-            VitalSampleRow(
-                r["id"], r["name"], r["route"], r["device"], r["value"], r["rating"], int(r["ts"]), r["trace_id"]
-            )
-            for r in rows
-        ]
-        return encode(found)
+        return encode([sample_row(r) for r in rows])
 
     async def forget_before(self, cutoff_ms: int) -> int:
         before = self.count("vitals")

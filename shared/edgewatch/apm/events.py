@@ -4,8 +4,9 @@ What is kept: ids, time, level, platform, release, environment, transaction, the
 (oldest first, as the protocol orders it) with its frames (``in_app`` only where the SDK said so,
 as Sentry treats an unset flag), the message (the ``logentry`` template apart from its formatted
 text), tags, the user's id (email and IP only when allowed), the request's URL and method (never
-headers, cookies, body or query data), the last breadcrumbs, and the trace and span ids. Frame
-variables, ``extra`` and contexts other than the trace are dropped. Every kept string is bounded
+headers, cookies, body or query data), the last breadcrumbs, the trace and span ids, and a React
+error boundary's component stack (``contexts.react.componentStack``, as @sentry/react and
+webVitalsMonitor send it). Frame variables, ``extra`` and other contexts are dropped. Every kept string is bounded
 and goes through the scrubber.
 """
 
@@ -98,6 +99,7 @@ class StoredEvent:
     span_id: str | None = None
     fingerprint: tuple[str, ...] | None = None
     sdk: str | None = None
+    component_stack: str | None = None  # contexts.react.componentStack: where in the React tree
 
 
 class EventError(ValueError):
@@ -311,6 +313,8 @@ def normalize_event(
     contexts = payload.get("contexts")
     found = contexts.get("trace") if isinstance(contexts, dict) else None
     trace: dict[str, Any] = found if isinstance(found, dict) else {}
+    react = contexts.get("react") if isinstance(contexts, dict) else None
+    component_stack = react.get("componentStack") if isinstance(react, dict) else None
     message, template = n.message(payload)
     user_id, email, ip = _user(payload.get("user"), n)
     url, method = _request(payload.get("request"), n)
@@ -343,4 +347,5 @@ def normalize_event(
         span_id=_hex_id(trace.get("span_id"), _HEX16),
         fingerprint=_fingerprint(payload.get("fingerprint")),
         sdk=sdk_name[:128] if sdk_name else None,
+        component_stack=n.text(component_stack) if isinstance(component_stack, str) else None,
     )

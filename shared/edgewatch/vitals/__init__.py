@@ -13,7 +13,7 @@ from .messages import VitalRow, VitalSampleRow, VitalValue
 from .pages import DEVICES, Device, device_class, normalize_route
 from .query import VitalsQuery, parse_vitals_query
 from .ratings import LIBRARY_THRESHOLDS, RATINGS, VITAL_NAMES, Rating, rate
-from .storage import rows_by_shard, vital_row
+from .storage import SAMPLE_COLUMNS, rows_by_shard, sample_row, vital_row
 from .summary import dedupe, distribution, p75, rated_summary, summarize
 from .trace_link import trace_id_of, trace_path
 
@@ -23,6 +23,7 @@ __all__ = [
     "MAX_ENTRIES",
     "MAX_STRING_CHARS",
     "RATINGS",
+    "SAMPLE_COLUMNS",
     "UNKNOWN_ROUTE",
     "VITAL_NAMES",
     "Device",
@@ -46,6 +47,7 @@ __all__ = [
     "rate",
     "rated_summary",
     "rows_by_shard",
+    "sample_row",
     "summarize",
     "trace_id_of",
     "trace_path",

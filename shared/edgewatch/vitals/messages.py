@@ -44,3 +44,5 @@ class VitalSampleRow:
     rating: str
     ts: int
     trace_id: str | None
+    navigation_type: str | None = None
+    user_id: str | None = None

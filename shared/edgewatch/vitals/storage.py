@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import zlib
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from .beacons import VitalSample
-from .messages import VitalRow
+from .messages import VitalRow, VitalSampleRow
 from .summary import dedupe
 
 
@@ -26,6 +28,25 @@ def vital_row(sample: VitalSample) -> VitalRow:
         sample.user_id,
         attribution,
         sample.trace_id,
+    )
+
+
+SAMPLE_COLUMNS = "id, name, route, device, value, rating, ts, trace_id, navigation_type, user_id"
+
+
+def sample_row(row: Mapping[str, Any]) -> VitalSampleRow:
+    """A kept report as ``GET /monitoring/vitals/samples`` lists it, from a row of SAMPLE_COLUMNS."""
+    return VitalSampleRow(
+        row["id"],
+        row["name"],
+        row["route"],
+        row["device"],
+        float(row["value"]),
+        row["rating"],
+        int(row["ts"]),
+        row["trace_id"],
+        row["navigation_type"],
+        row["user_id"],
     )
 
 

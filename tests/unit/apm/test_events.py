@@ -194,3 +194,22 @@ def test_the_scrubber_is_injected() -> None:
 
     assert norm({"message": "hi"}, scrubber=Upper()).message == "HI"
     assert norm({"message": "a\x1bb"}, scrubber=LocalScrubber()).message == "a\\x1bb"  # control characters escaped
+
+
+@pytest.mark.parametrize(
+    ("contexts", "kept"),
+    [
+        ({"react": {"componentStack": "\n    at Cart (https://a/app.js:3:9)\n    at App"}},
+         "\n    at Cart (https://a/app.js:3:9)\n    at App"),  # as @sentry/react and webVitalsMonitor send it
+        ({"react": {"componentStack": "at Login token=abc123"}}, "at Login token=[REDACTED]"),  # scrubbed
+        ({"react": {"componentStack": "x" * 9000}}, "x" * Privacy().max_text),  # bounded
+        ({"react": {"componentStack": 7}}, None),  # not a string
+        ({"react": "at App"}, None),
+        ({"browser": {"name": "Chrome"}}, None),  # other contexts are not kept
+        (None, None),
+    ],
+)  # fmt: skip
+def test_a_react_component_stack_is_kept(contexts: object, kept: str | None) -> None:
+    event = norm({"contexts": contexts}, scrubber=LocalScrubber())
+    assert event.component_stack == kept
+    assert "Chrome" not in repr(event)

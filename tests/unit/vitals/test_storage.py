@@ -5,8 +5,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edgewatch.codec import decode, encode
-from edgewatch.vitals import VitalRow, VitalSample, rows_by_shard, vital_row
+from edgewatch.codec import decode, encode, to_plain
+from edgewatch.vitals import SAMPLE_COLUMNS, VitalRow, VitalSample, VitalSampleRow, rows_by_shard, sample_row, vital_row
 
 
 def sample(id: str, route: str, ts: int = 1, attribution: dict[str, object] | None = None) -> VitalSample:
@@ -40,3 +40,19 @@ def test_a_route_lives_in_one_shard(routes: list[str], shards: int) -> None:
 def test_rows_cross_the_codec() -> None:
     rows = [vital_row(sample("v5-1", "/a"))]
     assert decode(list[VitalRow], encode(rows)) == rows
+
+
+def test_a_sample_row_lists_where_and_for_whom_a_report_was_measured() -> None:
+    # The shard's columns are VitalRow's fields (see VitalsStore's UPSERT); a listed sample keeps
+    # navigation type, user id and trace id, which the webVitalsMonitor module sends with every metric.
+    kept = VitalSample(
+        "v5-9", "LCP", 3100.0, "needs-improvement", "/pitches/:id", "tablet", "reload", "u-42", 7, {}, [],
+        trace_id="ab" * 16,
+    )  # fmt: skip
+    row = to_plain(vital_row(kept))
+    assert set(SAMPLE_COLUMNS.split(", ")) <= set(row)
+    listed = sample_row({column: row[column] for column in SAMPLE_COLUMNS.split(", ")})
+    assert listed == VitalSampleRow(
+        "v5-9", "LCP", "/pitches/:id", "tablet", 3100.0, "needs-improvement", 7, "ab" * 16, "reload", "u-42"
+    )
+    assert decode(VitalSampleRow, encode(listed)) == listed
