@@ -18,7 +18,7 @@ from .digest import DigestBlock, digest, title
 MAX_SECTION = 1_400  # per Slack section: ten sections stay inside Slack's ~12,000 characters
 MAX_HEADER = 150
 MAX_LINES_TEXT = 200
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # a line stays one line
 
 
 def _clean(text: str) -> str:
