@@ -84,7 +84,8 @@ def test_a_section_not_fetched_counts_as_failed() -> None:
 
 def test_section_of_turns_a_builder_failure_into_data() -> None:
     assert section_of(lambda: {"a": 1}) == SectionResult({"a": 1})
-    broken = section_of(lambda: {}["missing"])
+    empty: dict[str, int] = {}
+    broken = section_of(lambda: empty["missing"])
     assert not broken.ok and broken.error == "KeyError: 'missing'"
 
 
@@ -129,8 +130,8 @@ def test_email_html_escapes_and_text_keeps_the_words() -> None:
 @pytest.mark.parametrize("control", ["\x1b[31m", "\r\nBcc: x@y", "\u2028"])
 def test_plain_text_has_no_control_characters(control: str) -> None:
     parts = sections()
-    parts["logs"] = SectionResult({"entries": 1, "errors": 0, "service_count": 1,
-                                   "services": [{"service": f"api{control}", "entries": 1, "errors": 0, "error_rate": 0.0}]})  # fmt: skip
+    service = {"service": f"api{control}", "entries": 1, "errors": 0, "error_rate": 0.0}
+    parts["logs"] = SectionResult({"entries": 1, "errors": 0, "service_count": 1, "services": [service]})
     text = render(assemble(PERIOD, 0, parts)).text
     assert control not in text
     assert "Bcc" not in text or "\nBcc" not in text  # a stored line break does not start a line

@@ -10,22 +10,23 @@ WEEK = 7 * 86_400_000
 
 
 @pytest.mark.parametrize(
-    ("up", "down", "target", "status", "uptime", "used"),
+    ("up", "down", "target", "expected"),
     [
-        (999, 1, 99.9, SlaStatus.MET, 99.9, 1.0),  # exactly on target: met (no float rounding)
-        (998, 2, 99.9, SlaStatus.MISSED, 99.8, 2.0),  # twice the budget
-        (1000, 0, 99.9, SlaStatus.MET, 100.0, 0.0),
-        (4, 1, 99.5, SlaStatus.MISSED, 80.0, 40.0),
-        (9995, 5, 99.95, SlaStatus.MET, 99.95, 1.0),
-        (100, 0, 100.0, SlaStatus.MET, 100.0, None),  # a 100% target allows no failure: no budget to use
-        (99, 1, 100.0, SlaStatus.MISSED, 99.0, None),
-        (0, 0, 99.9, SlaStatus.NO_DATA, None, None),  # no probe counted
-        (0, 10, 99.0, SlaStatus.MISSED, 0.0, 100.0),
+        (999, 1, 99.9, (SlaStatus.MET, 99.9, 1.0)),  # exactly on target: met (no float rounding)
+        (998, 2, 99.9, (SlaStatus.MISSED, 99.8, 2.0)),  # twice the budget
+        (1000, 0, 99.9, (SlaStatus.MET, 100.0, 0.0)),
+        (4, 1, 99.5, (SlaStatus.MISSED, 80.0, 40.0)),
+        (9995, 5, 99.95, (SlaStatus.MET, 99.95, 1.0)),
+        (100, 0, 100.0, (SlaStatus.MET, 100.0, None)),  # a 100% target allows no failure: no budget to use
+        (99, 1, 100.0, (SlaStatus.MISSED, 99.0, None)),
+        (0, 0, 99.9, (SlaStatus.NO_DATA, None, None)),  # no probe counted
+        (0, 10, 99.0, (SlaStatus.MISSED, 0.0, 100.0)),
     ],
 )
 def test_sla_against_the_target(
-    up: int, down: int, target: float, status: SlaStatus, uptime: float | None, used: float | None
+    up: int, down: int, target: float, expected: tuple[SlaStatus, float | None, float | None]
 ) -> None:
+    status, uptime, used = expected
     verdict = sla(up, down, target, WEEK, 0)
     assert verdict.status is status
     assert verdict.uptime_pct == uptime
