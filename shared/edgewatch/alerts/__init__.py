@@ -5,12 +5,11 @@ The interface other packages and the adapters use is what this module exports; t
 Worker's own adapters also import the modules directly. pitchey-monitoring answers the rules'
 metric queries with ``MetricQuery``, ``window_values`` and ``SeriesValue``; reports
 (``edgewatch.reports``) render a ``ReportMessage`` (with ``Mrkdwn`` for Slack's text) that
-pitchey-alerts delivers with ``SendReport``, and read ``alert_activity``.
+pitchey-alerts delivers with ``SendReport``.
 """
 
 from __future__ import annotations
 
-from .activity import PeriodAlerts, PeriodItem, alert_activity
 from .messages import MetricQuery
 from .model import Alert, LabelSet, Notification, NotifyReason, ReportMessage, Severity, fingerprint
 from .reports import ReportEnqueued, ReportRefusal, SendReport, check_report_receivers
@@ -25,15 +24,12 @@ __all__ = [
     "Mrkdwn",
     "Notification",
     "NotifyReason",
-    "PeriodAlerts",
-    "PeriodItem",
     "ReportEnqueued",
     "ReportMessage",
     "ReportRefusal",
     "SendReport",
     "SeriesValue",
     "Severity",
-    "alert_activity",
     "check_report_receivers",
     "fingerprint",
     "truncate_plain",

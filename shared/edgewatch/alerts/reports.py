@@ -1,5 +1,5 @@
-"""Reports through the alert receivers: which receivers take one, the notifications a report
-becomes (one per receiver), and what the Outbox's builders send for them.
+"""Reports through the alert receivers: which receivers take one, and the notifications a report
+becomes (one per receiver; the Slack and email builders send its rendering as it is).
 
 A report is delivered by the same Outbox as alerts (recorded before it is sent, retried, paced,
 in the delivery history). Its notification's id is derived from the receiver, the report's key
