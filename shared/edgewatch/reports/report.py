@@ -55,6 +55,8 @@ def assemble(
     return {
         "version": REPORT_VERSION,
         "kind": kind,
+        "from": period.start_ms,  # as the other read APIs put them; ``period`` has the rest
+        "to": period.end_ms,
         "period": period.to_json(),
         "generated_ms": generated_ms,
         "sections": {name: result.to_json() for name, result in results.items()},

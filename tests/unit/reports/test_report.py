@@ -55,6 +55,7 @@ def test_the_shape_of_a_report() -> None:
     assert report["cost"] is None and report["cost_reason"] == COST_REASON
     assert report["kind"] == "weekly" and report["generated_ms"] == 42
     assert report["period"]["from_iso"] == "2025-11-30T00:00:00Z"
+    assert (report["from"], report["to"]) == (PERIOD.start_ms, PERIOD.end_ms)
     json.dumps(report)  # plain JSON
 
 
