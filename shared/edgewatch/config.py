@@ -433,6 +433,36 @@ class AccessConfig(_Model):
         return None if self.team_domain is None else self.team_domain.rstrip("/") + "/cdn-cgi/access/certs"
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+SlaPercent = Annotated[float, Field(gt=0, le=100)]
+
+
+class WeeklyReport(_Model):
+    """The report of the last 7 days, delivered on the daily cron of ``weekday`` (UTC)."""
+
+    enabled: bool = False
+    receivers: list[str] = Field(default_factory=list, description="names of alerting receivers (slack or email)")
+    weekday: Weekday = "monday"
+
+    @model_validator(mode="after")
+    def _receivers_when_enabled(self) -> WeeklyReport:
+        if self.enabled and not self.receivers:
+            raise FieldProblem("receivers", "an enabled weekly report needs at least one receiver")
+        repeated = sorted({name for name in self.receivers if self.receivers.count(name) > 1})
+        if repeated:
+            raise FieldProblem("receivers", f"each receiver once; repeated: {', '.join(repeated)}")
+        return self
+
+
+class ReportsConfig(_Model):
+    weekly: WeeklyReport = Field(default_factory=WeeklyReport)
+    sla_target: SlaPercent = Field(99.9, alias="slaTarget", description="uptime % every check should reach")
+    sla_targets: dict[str, SlaPercent] = Field(default_factory=dict, alias="slaTargets", description="per check id")
+
+    def target_for(self, check_id: str) -> float:
+        return self.sla_targets.get(check_id, self.sla_target)
+
+
 class MonitoringConfig(_Model):
     health_checks: HealthChecksConfig = Field(default_factory=HealthChecksConfig, alias="healthChecks")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
@@ -440,6 +470,15 @@ class MonitoringConfig(_Model):
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     apm: ApmConfig = Field(default_factory=ApmConfig)
     access: AccessConfig = Field(default_factory=AccessConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
+
+    @model_validator(mode="after")
+    def _cross_checks(self, info: ValidationInfo) -> MonitoringConfig:
+        """The weekly report's receivers must be alerting's: edgewatch.stack hands the check in."""
+        check = _cross_check(info, "reports")
+        if check is not None:
+            check(self)  # raises ValueError (a FieldProblem) naming the field
+        return self
 
 
 class RateLimit(_Model):

@@ -68,6 +68,7 @@ JOBS: dict[str, tuple[JobRef, ...]] = {
         JobRef("monitoring", "vitals_retention", "delete Web Vitals reports older than 30 days"),
         JobRef("apm", "trace_retention", "delete archived traces and rollups older than apm.retention, then verify"),
         JobRef("infra", "audit_archive", "archive audit entries older than a day to R2, drop archives past retention"),
+        JobRef("monitoring", "weekly_report", "on the reports' weekday: the last 7 days' report to its receivers"),
     ),
 }
 

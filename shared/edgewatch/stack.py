@@ -12,6 +12,7 @@ from . import config
 from .access import check_rule
 from .alerts import validate_alerting
 from .config import CrossChecks, MonitoringConfig, StackConfig
+from .reports import validate_reports
 from .uptime import validate_health_checks
 
 
@@ -28,6 +29,7 @@ CROSS_CHECKS: CrossChecks = {
     "healthChecks": validate_health_checks,
     "alerting": validate_alerting,
     "accessRoles": _access_roles,
+    "reports": validate_reports,
 }
 
 

@@ -364,7 +364,51 @@ MONITORING_CASES: list[tuple[str, Any, str, str]] = [
         "monitoring.alerting.rules.0.condition",
         "Field required",
     ),
+    (
+        "weekly report to a pagerduty receiver",
+        _set("reports", {"weekly": {"enabled": True, "receivers": ["slack", "pagerduty"]}}),
+        "monitoring.reports.weekly.receivers.1",
+        "'pagerduty' is a pagerduty receiver; reports go to slack or email receivers",
+    ),
+    (
+        "weekly report to an unknown receiver",
+        _set("reports", {"weekly": {"receivers": ["teams"]}}),
+        "monitoring.reports.weekly.receivers.0",
+        "'teams' is not a configured alerting receiver",
+    ),
+    (
+        "weekly report enabled without receivers",
+        _set("reports", {"weekly": {"enabled": True}}),
+        "monitoring.reports.weekly.receivers",
+        "needs at least one receiver",
+    ),
+    (
+        "weekly report on a day that is not one",
+        _set("reports", {"weekly": {"weekday": "mon"}}),
+        "monitoring.reports.weekly.weekday",
+        "Input should be 'monday'",
+    ),
+    (
+        "an SLA target over 100%",
+        _set("reports", {"slaTarget": 100.5}),
+        "monitoring.reports.slaTarget",
+        "less than or equal to 100",
+    ),
+    (
+        "a check's SLA target of 0",
+        _set("reports", {"slaTargets": {"api": 0}}),
+        "monitoring.reports.slaTargets.api",
+        "greater than 0",
+    ),
 ]
+
+
+def test_reports_defaults_and_per_check_targets() -> None:
+    reports = load_monitoring({"reports": {"slaTargets": {"api": 99.99}}}).reports
+    assert reports.weekly.enabled is False and reports.weekly.weekday == "monday" and reports.sla_target == 99.9
+    assert reports.target_for("api") == 99.99 and reports.target_for("web") == 99.9
+    doc = {"reports": {"weekly": {"enabled": True, "receivers": ["slack", "email"], "weekday": "friday"}}}
+    assert load_monitoring({**_default("monitoring-config.json"), **doc}).reports.weekly.receivers == ["slack", "email"]
 
 
 @pytest.mark.parametrize(

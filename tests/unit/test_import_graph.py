@@ -18,7 +18,7 @@ import edgewatch
 CORE = Path(edgewatch.__file__).resolve().parent
 # One package per monitoring concern. They import each other only as `from edgewatch.<concern>
 # import <name>` with <name> in that package's __all__ (its documented interface).
-CONCERNS = frozenset({"logs", "metrics", "security", "uptime", "vitals", "infra", "alerts", "apm"})
+CONCERNS = frozenset({"logs", "metrics", "security", "uptime", "vitals", "infra", "alerts", "apm", "reports"})
 # The composition root: it joins the schemas to the concerns' own checks.
 COMPOSITION = frozenset({"edgewatch.stack"})
 

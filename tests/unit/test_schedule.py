@@ -63,6 +63,7 @@ def test_five_schedules() -> None:
                 "monitoring.vitals_retention",
                 "apm.trace_retention",
                 "infra.audit_archive",
+                "monitoring.weekly_report",
             ],
         ),
     ],

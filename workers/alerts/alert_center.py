@@ -194,6 +194,13 @@ class AlertCenter(SqliteObject):
         self._save(state, [])
         return encode(SilenceAnswer(ChangeOutcome.DONE, found.id))
 
+    async def alerts_started(self, start_ms: int, end_ms: int) -> str:
+        """The alerts held now that started in [start_ms, end_ms): an encoded list of Alert, for reports."""
+        state = self._load()
+        self.store.keep(state)  # a read: the state stays as it was
+        found = [a for a in state.alerts.values() if int(start_ms) <= a.starts_at_ms < int(end_ms)]
+        return encode(found)
+
     async def view(self, name: str, now: int) -> str:
         """A read body as JSON text: alerts, groups, rules, silences, v2_alerts, v2_groups, v2_silences, decisions."""
         state, now = self._load(), int(now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import alert_api
 import am_api
 import apm_alerts
+import report_delivery
 import rules_job
 import sources_job
 from alert_center import AlertCenter
@@ -35,3 +36,11 @@ class Default(AppEntrypoint):
     async def apm_alerts(self, payload):
         """RPC for pitchey-apm: an encoded list of Alert (regressed issues) for the AlertCenter."""
         return await apm_alerts.receive(self.env, payload)
+
+    async def alert_activity(self, from_ms, to_ms):
+        """RPC for reports: the alerts fired and notifications per receiver in a period (JSON text)."""
+        return await report_delivery.period_activity(self.env, int(from_ms), int(to_ms))
+
+    async def send_report(self, payload):
+        """RPC for reports: an encoded SendReport, enqueued in the Outbox once per key and receiver."""
+        return await report_delivery.send_report(self.env, payload)

@@ -19,6 +19,7 @@ import js
 from pyodide.ffi import to_js
 
 from alert_setup import env_strings, setup_of
+from edgewatch.alerts.activity import PeriodAlerts, PeriodItem
 from edgewatch.alerts.delivery import build_request
 from edgewatch.alerts.messages import Enqueue, Enqueued
 from edgewatch.alerts.model import Notification
@@ -95,6 +96,7 @@ class Outbox(SqliteObject):
         "CREATE TABLE IF NOT EXISTS dead (id TEXT PRIMARY KEY, receiver TEXT NOT NULL, at_ms INTEGER NOT NULL,"
         " error TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS dead_at ON dead(at_ms)",
+        "CREATE INDEX IF NOT EXISTS items_created ON items(created_ms)",
     )
 
     async def enqueue(self, payload: str) -> str:
@@ -201,6 +203,21 @@ class Outbox(SqliteObject):
             int(since_ms),
         )
         return encode([DeadLetter(r.receiver, int(r.n), int(r.first), int(r.last), str(r.error or "")) for r in rows])
+
+    async def period_items(self, start_ms: int, end_ms: int, limit: int) -> str:
+        """The items created in [start_ms, end_ms), newest first, with the alerts they carried: an
+        encoded PeriodAlerts (without the center's alerts), for reports."""
+        rows = self.rows(
+            "SELECT receiver, state, attempts, reason, created_ms, notification FROM items"
+            " WHERE created_ms >= ? AND created_ms < ? ORDER BY created_ms DESC LIMIT ?",
+            int(start_ms), int(end_ms), int(limit) + 1,
+        )  # fmt: skip
+        items = tuple(
+            PeriodItem(r.receiver, r.state, int(r.attempts), r.reason, int(r.created_ms),
+                       decode(Notification, r.notification).firing)
+            for r in rows[: int(limit)]
+        )  # fmt: skip
+        return encode(PeriodAlerts(int(start_ms), int(end_ms), items, truncated=len(rows) > int(limit)))
 
     async def attempts(self, limit: int) -> str:
         rows = self.rows("SELECT body FROM attempts ORDER BY seq DESC LIMIT ?", int(limit))

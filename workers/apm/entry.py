@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import issues_api
+import report_reads
 import sentry_ingest
 import trace_ingest
 import trace_jobs
@@ -45,3 +46,15 @@ class Default(AppEntrypoint):
     async def export_spans(self, otlp_json: str, batch_id: str | None = None) -> str:
         """RPC for edgewatch_cf.trace: OTLP/JSON spans over a service binding; answers the OTLP response."""
         return await trace_ingest.export_spans(self.env, otlp_json, batch_id)
+
+    async def report_issues(self, from_ms: int, to_ms: int) -> str:
+        """RPC for reports: the error issues of a period (top, new, regressed) as JSON text."""
+        return await report_reads.report_issues(self.env, int(from_ms), int(to_ms))
+
+    async def report_endpoints(self, from_ms: int, to_ms: int) -> str:
+        """RPC for reports: GET /apm/summary's JSON for a period."""
+        return await report_reads.report_endpoints(self.env, int(from_ms), int(to_ms))
+
+    async def retention_state(self) -> str:
+        """RPC for reports: the trace retention and its last run's report, as JSON text."""
+        return await report_reads.trace_retention_state(self.env)

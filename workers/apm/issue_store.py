@@ -23,6 +23,7 @@ from edgewatch.apm import (
     IssueSearch,
     IssueStatus,
     IssueUpdate,
+    PeriodIssue,
     Seen,
     SpikeDecision,
     SpikeGuard,
@@ -162,6 +163,27 @@ class IssueStore(SqliteObject):
             rows = self.rows("SELECT data FROM issues WHERE status = ?", str(status))
         page, cursor = page_issues((decode(Issue, str(row.data)) for row in rows), r.query, r.cursor)
         return encode(IssuePage(tuple(page), cursor))
+
+    async def period_issues(self, start_ms: int, end_ms: int) -> str:
+        """The issues seen in [start_ms, end_ms), each with its kept events received in it: an
+        encoded list of PeriodIssue, for reports."""
+        counts = {
+            str(r.issue_id): (int(r.n), int(r.kept))
+            for r in self.rows(
+                "SELECT issue_id, sum(received_ms >= ? AND received_ms < ?) AS n, count(*) AS kept FROM events"
+                " GROUP BY issue_id",
+                int(start_ms),
+                int(end_ms),
+            )
+        }
+        rows = self.rows("SELECT data FROM issues WHERE last_seen_ms >= ?", int(start_ms))
+        out = []
+        for row in rows:
+            issue = decode(Issue, str(row.data))
+            if issue.first_seen_ms < int(end_ms):
+                n, kept = counts.get(issue.id, (0, 0))
+                out.append(PeriodIssue(issue, n, kept >= EVENTS_PER_ISSUE))
+        return encode(out)
 
     async def get_issue(self, issue_id: str) -> str:
         return encode(self._issue(str(issue_id)))

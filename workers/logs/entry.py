@@ -31,3 +31,7 @@ class Default(AppEntrypoint):
     async def stack_faults(self, now_ms: int) -> str:
         """The log pipeline's faults for alerting: an encoded list of edgewatch.faults.StackFault."""
         return await log_faults.stack_faults(self.env, int(now_ms))
+
+    async def retention_state(self) -> str:
+        """The log retention and its last run's report, for reports (JSON text)."""
+        return await retention_job.retention_state(self.env)

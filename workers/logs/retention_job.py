@@ -47,6 +47,13 @@ async def last_retention_report(env: Any) -> dict[str, Any] | None:
     return None if raw is None else dict(json.loads(raw))
 
 
+async def retention_state(env: Any) -> str:
+    """RPC for reports: ``{"retention", "overrides", "last_run": <the last report> | null}``."""
+    logging = stack_config(env).monitoring.logging
+    body = {"retention": logging.retention, "overrides": dict(logging.retention_overrides)}
+    return json.dumps({**body, "last_run": await last_retention_report(env)})
+
+
 @routes.job("retention")
 async def retention(env, scheduled_ms):
     logging = stack_config(env).monitoring.logging

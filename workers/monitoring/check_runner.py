@@ -32,6 +32,7 @@ from edgewatch.uptime import (
     MonitorRef,
     MonitorView,
     OpenIncident,
+    PeriodUptime,
     PingOutcome,
     ProbeReason,
     ProbeResult,
@@ -57,6 +58,7 @@ from edgewatch.uptime import (
     put_monitor_outcome,
     select_due,
     status_page,
+    uptime_report,
 )
 from edgewatch_cf.sqlite_object import SqliteObject
 
@@ -355,6 +357,22 @@ class CheckRunner(SqliteObject):
                 for r in rows
             ]
         )  # fmt: skip
+
+    async def period_uptime(self, start_ms: int, end_ms: int, incident_limit: int) -> str:
+        """Every monitor's uptime over [start_ms, end_ms) (the hour buckets from the start's hour)
+        and its incidents that overlap it: an encoded list of PeriodUptime, for reports."""
+        start_ms, end_ms = int(start_ms), int(end_ms)
+        incidents: dict[str, list[IncidentView]] = {}
+        overlapping = await self.incidents(None, False, start_ms, end_ms, int(incident_limit))
+        for view in decode(list[IncidentView], overlapping):
+            incidents.setdefault(view.check_id, []).append(view)
+        out = []
+        for row in self.rows(f"SELECT {MONITOR_COLUMNS} FROM monitors ORDER BY id"):
+            ref = MonitorRef(row.id, MonitorKind(row.kind), getattr(_spec(row), "name", None) or row.id)
+            buckets = self._buckets(row.id, hour_of(start_ms))
+            report = uptime_report(buckets, hour_of(start_ms), end_ms)
+            out.append(PeriodUptime(ref, report, tuple(incidents.get(row.id, ()))))
+        return encode(out)
 
     async def changes(self, since_seq: int, limit: int) -> str:
         rows = self.rows(

@@ -6,6 +6,7 @@ import alert_feeds
 import alert_series
 import checks_api
 import metrics_api
+import report_api
 import stack_api
 import vitals_api
 from check_runner import CheckRunner
@@ -28,7 +29,7 @@ app = WorkerApp(
         BindingSpec("CHECK_RUNNER", "durable_object", "health"),
     ]
     + [BindingSpec(peer.upper(), "service", peer) for peer in PEERS],
-    include=(checks_api.routes, metrics_api.routes, vitals_api.routes, stack_api.routes),
+    include=(checks_api.routes, metrics_api.routes, vitals_api.routes, stack_api.routes, report_api.routes),
 )
 
 

@@ -12,6 +12,7 @@ from edgewatch.errors import ServiceUnavailable, Unprocessable
 from edgewatch.vitals import (
     VitalSample,
     VitalSampleRow,
+    VitalsQuery,
     VitalValue,
     allowed_origins,
     cors_headers,
@@ -87,20 +88,26 @@ async def vitals_preflight(req: Incoming) -> Reply:
     return Reply(None, 204, preflight_headers(_origins(req.env), req.header("origin")))
 
 
-@routes.route("GET", "/monitoring/vitals", access=Role.VIEWER)
-async def get_vitals(req: Incoming) -> Reply:
-    thresholds = stack_config(req.env).web_vitals
-    query = parse_vitals_query(req.query, now_ms())
+async def vitals_summaries(env: Any, query: VitalsQuery, by_device: bool = True) -> dict[str, list[dict[str, Any]]]:
+    """Per metric of the query, the rated summary of every shard's values (edgewatch.vitals)."""
+    thresholds = stack_config(env).web_vitals
     out = {}
     for name in query.names:
         answers = await asyncio.gather(
             *(
-                vitals_shard(req.env, s).values(name, query.start_ms, query.end_ms, query.route, query.device)
+                vitals_shard(env, s).values(name, query.start_ms, query.end_ms, query.route, query.device)
                 for s in range(SHARDS)
             )
         )
         rows = [row for raw in answers for row in decode(list[VitalValue], str(raw))]
-        out[name] = rated_summary(name, rows, thresholds)
+        out[name] = rated_summary(name, rows, thresholds, by_device)
+    return out
+
+
+@routes.route("GET", "/monitoring/vitals", access=Role.VIEWER)
+async def get_vitals(req: Incoming) -> Reply:
+    query = parse_vitals_query(req.query, now_ms())
+    out = await vitals_summaries(req.env, query)
     return Reply({"from": query.start_ms, "to": query.end_ms, "metrics": out})
 
 

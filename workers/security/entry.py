@@ -51,3 +51,7 @@ class Default(AppEntrypoint):
     async def alert_feed(self, since_ms, now_ms):
         """RPC for alerting: an encoded SecurityFeed (anomalies since ``since_ms``, automatic blocks)."""
         return await alert_feed.alert_feed(self.env, int(since_ms), int(now_ms))
+
+    async def report_summary(self, from_ms, to_ms):
+        """RPC for reports: the security events of a period counted (GET /security/summary's JSON)."""
+        return await events_api.report_summary(self.env, int(from_ms), int(to_ms))

@@ -3,6 +3,7 @@ shards' GROUP BY counts, or the matching events when the summary is filtered).""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from edgewatch.access import Role
@@ -15,7 +16,8 @@ from edgewatch_cf.clock import now_ms
 from edgewatch_cf.json_body import parsed
 from limiter_shard import ask_every_shard
 
-SHARD_TOP = 100  # each shard's top identifiers, rules and routes in a summary
+SHARD_TOP = 100
+DAY_MS = 86_400_000  # each shard's top identifiers, rules and routes in a summary
 routes = Routes()
 
 
@@ -39,5 +41,15 @@ async def summary(req: Incoming) -> Reply:
     if plan.filtered:
         found = await all_events(req.env, plan.shard_params())
         return Reply(summarize(found, from_ms=start, to_ms=end, bucket_ms=bucket).to_json())
-    parts = await ask_every_shard(req.env, ShardCounts, lambda stub: stub.aggregate(start, end, bucket, SHARD_TOP))
-    return Reply(combine(parts, from_ms=start, to_ms=end, bucket_ms=bucket).to_json())
+    return Reply(await counted_summary(req.env, start, end, bucket))
+
+
+async def counted_summary(env: Any, start: int, end: int, bucket: int) -> dict[str, Any]:
+    """The unfiltered summary of [start, end): each shard's GROUP BY counts, added up."""
+    parts = await ask_every_shard(env, ShardCounts, lambda stub: stub.aggregate(start, end, bucket, SHARD_TOP))
+    return combine(parts, from_ms=start, to_ms=end, bucket_ms=bucket).to_json()
+
+
+async def report_summary(env: Any, from_ms: int, to_ms: int) -> str:
+    """RPC for reports: the summary of a period in daily buckets, as JSON text."""
+    return json.dumps(await counted_summary(env, int(from_ms), int(to_ms), DAY_MS))

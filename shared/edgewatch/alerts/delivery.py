@@ -24,6 +24,7 @@ from .receivers import (
     WebhookSettings,
     resolve,
 )
+from .reports import REPORT_RECEIVER_TYPES
 
 PAGERDUTY_URL_VAR = "PAGERDUTY_EVENTS_URL"
 Builder = Callable[[Receiver, Notification, Mapping[str, str], int], OutboundRequest]
@@ -76,7 +77,10 @@ BUILDERS: Mapping[ReceiverType, Builder] = {
 def build_request(
     receiver: Receiver, notification: Notification, env: Mapping[str, str], now_ms: int
 ) -> OutboundRequest:
-    """The request of one attempt; raises MissingSecret naming the field when a secret is unset."""
+    """The request of one attempt; raises MissingSecret naming the field when a secret is unset, and
+    ValueError for a report to a receiver that takes none."""
+    if notification.report is not None and receiver.type not in REPORT_RECEIVER_TYPES:
+        raise ValueError(f"{receiver.name!r} is a {receiver.type.value} receiver; reports go to slack or email")
     return BUILDERS[receiver.type](receiver, notification, env, now_ms)
 
 

@@ -40,10 +40,15 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
+def subject_line(prefix: str, title: str) -> str:
+    """One line (no header injection) of at most MAX_SUBJECT characters."""
+    text = one_line(" ".join(part for part in (prefix, title) if part))
+    return text if len(text) <= MAX_SUBJECT else text[: MAX_SUBJECT - 1].rstrip() + ELLIPSIS
+
+
 def email_subject(notification: Notification, prefix: str) -> str:
     status = "[ACKNOWLEDGED] " if notification.reason is NotifyReason.ACKNOWLEDGED else ""
-    text = one_line(" ".join(part for part in (prefix, status + subject(notification)) if part))
-    return text if len(text) <= MAX_SUBJECT else text[: MAX_SUBJECT - 1].rstrip() + ELLIPSIS
+    return subject_line(prefix, status + subject(notification))
 
 
 def _sections(notification: Notification) -> list[tuple[str, tuple[Alert, ...], int]]:
@@ -118,6 +123,10 @@ def html_body(notification: Notification) -> str:
 
 
 def message(notification: Notification, settings: EmailSettings, sender: str) -> dict[str, Any]:
+    report = notification.report
+    if report is not None:  # a report comes rendered (edgewatch.reports escapes its HTML)
+        subject = subject_line(settings.subject_prefix, report.subject)
+        return {"from": sender, "to": list(settings.to), "subject": subject, "text": report.text, "html": report.html}
     return {
         "from": sender,
         "to": list(settings.to),

@@ -107,7 +107,21 @@ class NotifyReason(StrEnum):
     REPEAT_INTERVAL_ELAPSED = "repeat_interval_elapsed"
     ACKNOWLEDGED = "acknowledged"  # an ack is itself sent (PagerDuty acknowledge)
     TEST = "test"  # POST /alerts/receivers/{name}/test
+    REPORT = "report"  # a periodic report (edgewatch.reports), not about one group of alerts
     DO_NOT_NOTIFY = "do_not_notify"
+
+
+@dataclass(frozen=True)
+class ReportMessage:
+    """A report rendered for the receivers that take one: Slack's message (``text`` and
+    ``blocks``) and an email's subject, plain text and HTML. Rendered by its author, who escapes
+    every stored string; the receivers' builders send it as it is."""
+
+    title: str
+    slack: dict[str, Any]
+    subject: str
+    text: str
+    html: str
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,7 @@ class Notification:
     common_labels: LabelSet = field(default=())
     common_annotations: tuple[tuple[str, str], ...] = field(default=())
     acknowledged_by: str | None = None
+    report: ReportMessage | None = None  # set: a report (reason REPORT), sent instead of the alerts
 
     @property
     def status(self) -> str:

@@ -61,7 +61,8 @@ class AlertingSetup:
         return []
 
 
-def _receivers(config: AlertingConfig) -> dict[str, Receiver]:
+def configured_receivers(config: AlertingConfig) -> dict[str, Receiver]:
+    """The seed's channels and ``receivers`` by name; ReceiverConfigError names a bad field."""
     found = {r.name: r for r in receivers_from_channels(config.channels)}
     for index, receiver in enumerate(receivers_from_dicts(config.receivers)):
         if receiver.name in found or receiver.name == NULL_RECEIVER:
@@ -80,7 +81,7 @@ def _root(config: AlertingConfig, receivers: Mapping[str, Receiver]) -> dict[str
 def alerting_setup(config: AlertingConfig) -> AlertingSetup:
     """Raises ValueError naming the field (``route.routes.0.receiver: ...``, ``receivers[1].type: ...``)."""
     rules = compile_rules(config)
-    receivers = _receivers(config)
+    receivers = configured_receivers(config)
     channels = [(rule.name, tuple(rule.channels)) for rule in config.rules]
     tree = routes_from_rule_channels(channels, _root(config, receivers))
     route = build_route_tree(tree, receivers={*receivers, NULL_RECEIVER})

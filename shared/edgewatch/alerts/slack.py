@@ -154,5 +154,8 @@ def message(notification: Notification) -> dict[str, Any]:
 
 def build_request(notification: Notification, settings: SlackSettings, *, webhook_url: str) -> OutboundRequest:
     """``webhook_url`` is the resolved ``settings.webhook``."""
-    body = json.dumps(message(notification), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if notification.report is not None:  # a report comes rendered (edgewatch.reports escapes it)
+        body = json.dumps(notification.report.slack, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    else:
+        body = json.dumps(message(notification), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return OutboundRequest("POST", webhook_url, {"Content-Type": "application/json; charset=utf-8"}, body)

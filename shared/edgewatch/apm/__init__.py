@@ -39,6 +39,7 @@ from .issue_api import (
     parse_issue_update,
     project_of,
 )
+from .issue_digest import PeriodIssue, issues_digest
 from .issues import (
     Issue,
     IssueError,
@@ -106,6 +107,7 @@ __all__ = [
     "Limits",
     "LocalScrubber",
     "PathError",
+    "PeriodIssue",
     "Privacy",
     "Recorded",
     "ResolveMode",
@@ -135,6 +137,7 @@ __all__ = [
     "issue_id_for",
     "issue_query",
     "issue_view",
+    "issues_digest",
     "limits_for",
     "new_issue",
     "normalize_event",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .bloom import BloomFilter
 from .buffer import flush_alarm
 from .entry import LEVEL_RANK, LEVELS, MAX_ID_CHARS, LogEntry, ParsedBatch
+from .messages import MinuteCount
 from .pipeline import batch_id_of
 from .query import Cursor
 from .retention import RetentionReport, retention_problems
@@ -22,6 +23,7 @@ __all__ = [
     "BloomFilter",
     "Cursor",
     "LogEntry",
+    "MinuteCount",
     "ParsedBatch",
     "RetentionReport",
     "ScrubRules",

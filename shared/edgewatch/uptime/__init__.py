@@ -10,7 +10,7 @@ from __future__ import annotations
 from .config_check import validate_health_checks
 from .describe import describe_monitor, health_summary
 from .heartbeats import HeartbeatSpec, heartbeat_from_json, judge_heartbeat
-from .history import DAY_MS, HOUR_MS, HourBucket, UptimeReport, bucket_samples, hour_of, latency_series
+from .history import DAY_MS, HOUR_MS, HourBucket, UptimeReport, bucket_samples, hour_of, latency_series, uptime_report
 from .maintenance import RecurringWindow, ScheduledMaintenance, in_maintenance, maintenance_from_json
 from .messages import (
     AlertFeed,
@@ -23,6 +23,7 @@ from .messages import (
     MonitorPut,
     MonitorRef,
     MonitorView,
+    PeriodUptime,
     PingOutcome,
     ProbeOutcome,
     RecentProbe,
@@ -71,6 +72,7 @@ __all__ = [
     "MonitorRef",
     "MonitorView",
     "OpenIncident",
+    "PeriodUptime",
     "PingOutcome",
     "ProbeOutcome",
     "ProbeReason",
@@ -113,6 +115,7 @@ __all__ = [
     "select_due",
     "series_range",
     "status_page",
+    "uptime_report",
     "validate_health_checks",
     "with_path_id",
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..codec import from_plain, to_plain
 from .heartbeats import HeartbeatSpec
+from .history import UptimeReport
 from .maintenance import ScheduledMaintenance
 from .probe import ProbeReason, ProbeResult
 from .record import LastResult
@@ -237,3 +238,13 @@ class AlertFeed:
     in_maintenance: tuple[str, ...]
     oldest_seq: int | None
     now_ms: int
+
+
+@dataclass(frozen=True)
+class PeriodUptime:
+    """One monitor's uptime over a report's period (hour buckets whose hour starts in it), and the
+    incidents that overlap the period."""
+
+    monitor: MonitorRef
+    uptime: UptimeReport
+    incidents: tuple[IncidentView, ...] = ()

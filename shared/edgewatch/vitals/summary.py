@@ -47,13 +47,17 @@ def distribution(ratings: list[Rating]) -> dict[str, int]:
     return counts
 
 
-def summarize(rows: list[VitalValue]) -> list[dict[str, Any]]:
-    """Per (route, device) and overall per device: count, exact p75, rating distribution."""
+def summarize(rows: list[VitalValue], by_device: bool = True) -> list[dict[str, Any]]:
+    """Per (route, device) and overall per device: count, exact p75, rating distribution.
+    ``by_device=False``: per route over every device (device ``*``) and overall."""
     groups: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
     for row in rows:
         item = (row.value, row.rating)
-        groups[(row.route, row.device)].append(item)
-        groups[("*", row.device)].append(item)
+        if by_device:
+            groups[(row.route, row.device)].append(item)
+            groups[("*", row.device)].append(item)
+        else:
+            groups[(row.route, "*")].append(item)
         groups[("*", "*")].append(item)
     out = []
     for (route, device), items in sorted(groups.items()):
@@ -69,9 +73,11 @@ def summarize(rows: list[VitalValue]) -> list[dict[str, Any]]:
     return out
 
 
-def rated_summary(name: str, rows: list[VitalValue], thresholds: WebVitalsThresholds) -> list[dict[str, Any]]:
+def rated_summary(
+    name: str, rows: list[VitalValue], thresholds: WebVitalsThresholds, by_device: bool = True
+) -> list[dict[str, Any]]:
     """summarize, each group's p75 rated against the thresholds (None when it has no values)."""
-    groups = summarize(rows)
+    groups = summarize(rows, by_device)
     for group in groups:
         group["rating"] = None if group["p75"] is None else rate(name, group["p75"], thresholds)
     return groups
