@@ -59,7 +59,7 @@ export default {
       const data = await api.get("/alerts/groups");
       return table(["Group", "Receiver", "Alerts", "Next flush", "Acknowledged", ""], (data.groups || []).map((g) => [
         labels(g.labels), g.receiver, String((g.alerts || []).length), time(g.next_flush),
-        g.acknowledged ? `by ${g.acknowledged.by} ${ago(g.acknowledged.at_ms ?? g.acknowledged.at)}` : "–",
+        g.acknowledged ? `by ${g.acknowledged.by} ${ago(g.acknowledged.at_ms)}` : "–",
         api.can("operator") && !g.acknowledged ? actionButton("Acknowledge", async () => {
           await api.send("POST", `/alerts/groups/${encodeURIComponent(g.id)}/ack`, { by: api.principal.name, comment: "acknowledged from the dashboard" });
           await reloadAll();

@@ -1,7 +1,9 @@
 // Audit (admin): who did what, filterable and paged, and the hash chain's verification.
 import { badge, h, replace, table } from "../lib/dom.js";
 import { fromLocalInput, num, time } from "../lib/format.js";
-import { actionButton, errorBox, field, form, input, kv, section, select } from "../lib/ui.js";
+import { actionButton, errorBox, field, form, hashParams, input, kv, section, select } from "../lib/ui.js";
+
+const FILTERS = ["who", "role", "method", "path", "status"];
 
 export default {
   id: "audit",
@@ -26,12 +28,14 @@ export default {
         replace(results, errorBox(err));
       }
     }
+    const params = hashParams();
+    const initial = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) || ""]));
     const f = form([
-      field("Who", input("who", { size: 14 })),
-      field("Role", select("role", [["", "any"], "viewer", "operator", "admin", "none"])),
-      field("Method", select("method", [["", "any"], "GET", "POST", "PUT", "DELETE"])),
-      field("Path (prefix)", input("path", { size: 16 })),
-      field("Status", input("status", { size: 4 })),
+      field("Who", input("who", { size: 14, value: initial.who })),
+      field("Role", select("role", [["", "any"], "viewer", "operator", "admin", "none"], initial.role)),
+      field("Method", select("method", [["", "any"], "GET", "POST", "PUT", "DELETE"], initial.method)),
+      field("Path (prefix)", input("path", { size: 16, value: initial.path })),
+      field("Status", input("status", { size: 4, value: initial.status })),
       field("From", input("from", { type: "datetime-local" })),
       field("To", input("to", { type: "datetime-local" })),
     ], "Search", (v) => run(v));
@@ -42,7 +46,7 @@ export default {
         ...(r.ok ? [] : [["First broken entry", String(r.first_broken_seq)], ["Problem", r.problem]])]));
       return r.ok ? "verified" : "broken";
     });
-    run({});
+    run(initial);
     return { el: h("div", {}, section("Chain", verify, verifyBox), section("Entries", f, results)) };
   },
 };
