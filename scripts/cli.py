@@ -168,7 +168,7 @@ def cmd_dashboard_build(args: argparse.Namespace) -> int:
     from .toolchain import ensure_npm_packages
 
     ensure_npm_packages()
-    out = build(Path(args.out).resolve(), args.api, force=True)
+    out = build(Path(args.out).resolve(), args.api, sentry_dsn=args.sentry_dsn, force=True)
     print(f"[dashboard] built {out} for the Workers at {args.api}; deploy it with:")
     print(f"  npx wrangler pages deploy {out} --project-name pitchey-dashboard")
     return 0
@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("deploy-check", help="wrangler deploy --dry-run for every Worker").set_defaults(fn=cmd_deploy_check)
     dash = sub.add_parser("dashboard-build", help="build the dashboard for Cloudflare Pages")
     dash.add_argument("--api", required=True, help="the Workers' origin, e.g. https://obs.example.com")
+    dash.add_argument("--sentry-dsn", default="", help="a DSN of pitchey-apm for the dashboard's own errors")
     dash.add_argument("--out", default=str(ROOT / "dashboard" / "dist"), help="output folder (dashboard/dist)")
     dash.set_defaults(fn=cmd_dashboard_build)
     bench = sub.add_parser("bench", help="run a benchmark (results in bench/results/)")

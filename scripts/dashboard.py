@@ -26,6 +26,8 @@ SOURCE = DASHBOARD / "src"
 PUBLIC = DASHBOARD / "public"
 DIST = DASHBOARD / "dist"
 ENTRIES = ("main.js", "status.js")
+# The local demo's page of the pretend platform (./dev up): only in local builds, never deployed.
+DEMO_FILES = ("demo.js", "demo.html")
 # The module the platform's React app and the dashboard share (packages/web-vitals-monitor).
 PACKAGES = ROOT / "packages"
 
@@ -75,8 +77,15 @@ def headers_file(api_origins: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def config_file(api_origin: str, refresh_seconds: int = 15) -> str:
-    return json.dumps({"api": api_origin, "refreshSeconds": refresh_seconds}, indent=2) + "\n"
+def config_file(
+    api_origin: str, sentry_dsn: str = "", environment: str = "production", refresh_seconds: int = 15
+) -> str:
+    """Where the dashboard finds the Workers, and how it reports its own Web Vitals and errors."""
+    config: dict[str, Any] = {"api": api_origin, "refreshSeconds": refresh_seconds, "selfMonitoring": True}
+    if sentry_dsn:
+        config["sentryDsn"] = sentry_dsn
+        config["environment"] = environment
+    return json.dumps(config, indent=2) + "\n"
 
 
 def _sources() -> list[Path]:
@@ -96,10 +105,14 @@ def _digest(extra: str) -> str:
     return h.hexdigest()
 
 
-def build(out: Path = DIST, api_origin: str = "", *, force: bool = False) -> Path:
-    """Bundle the dashboard into `out`; skipped when nothing changed since the last build."""
+def build(out: Path = DIST, api_origin: str = "", *, sentry_dsn: str = "", force: bool = False) -> Path:
+    """Bundle the dashboard into `out`; skipped when nothing changed since the last build. A build
+    for an API origin is a production build (no demo page); without one it is the local build."""
     api = origin_of(api_origin) if api_origin else ""
-    value = _digest(f"{out}|{api}")
+    if sentry_dsn and urlsplit(sentry_dsn).scheme not in ("http", "https"):
+        raise SetupError(f"--sentry-dsn must be http(s)://KEY@host/apm/<project>, not {sentry_dsn!r}")
+    entries = ENTRIES if api else (*ENTRIES, "demo.js")
+    value = _digest(f"{out}|{api}|{sentry_dsn}")
     stamp = "dashboard" if out == DIST else None
     if stamp and not force and stamp_ok(stamp, value) and (out / "main.js").is_file():
         return out
@@ -112,7 +125,7 @@ def build(out: Path = DIST, api_origin: str = "", *, force: bool = False) -> Pat
     out.mkdir(parents=True)
     cmd = [
         str(esbuild),
-        *(str(SOURCE / e) for e in ENTRIES),
+        *(str(SOURCE / e) for e in entries),
         "--bundle",
         "--format=esm",
         "--target=es2022",
@@ -125,10 +138,10 @@ def build(out: Path = DIST, api_origin: str = "", *, force: bool = False) -> Pat
     if result.returncode != 0:
         raise SetupError(f"esbuild failed:\n{result.stderr}")
     for page in sorted(PUBLIC.iterdir()):
-        if page.is_file():
+        if page.is_file() and not (api and page.name in DEMO_FILES):
             shutil.copy2(page, out / page.name)
     (out / "_headers").write_text(headers_file([api] if api else []))
-    (out / "config.json").write_text(config_file(api))
+    (out / "config.json").write_text(config_file(api, sentry_dsn))
     if stamp:
         write_stamp(stamp, value)
     return out
@@ -139,6 +152,8 @@ class DashboardHandler(http.server.SimpleHTTPRequestHandler):
     Workers' origin), and `config.json` naming that origin. The `_headers` file itself is not served."""
 
     api_origin = ""
+    sentry_dsn = ""
+    environment = "development"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=str(DIST), **kwargs)
@@ -152,7 +167,7 @@ class DashboardHandler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         if path == "/config.json":
-            body = config_file(self.api_origin).encode()
+            body = config_file(self.api_origin, self.sentry_dsn, self.environment).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -168,5 +183,6 @@ class DashboardHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def handler_for(api_origin: str) -> type[DashboardHandler]:
-    return type("LocalDashboard", (DashboardHandler,), {"api_origin": api_origin})
+def handler_for(api_origin: str, sentry_dsn: str = "", environment: str = "development") -> type[DashboardHandler]:
+    attributes = {"api_origin": api_origin, "sentry_dsn": sentry_dsn, "environment": environment}
+    return type("LocalDashboard", (DashboardHandler,), attributes)

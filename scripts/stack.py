@@ -101,6 +101,11 @@ class Stack:
         merged = {**(dev_vars() if self.read_dev_vars else {}), **self.extra_vars}
         if self.dashboard is not None:
             merged["MONITORING_CONFIG_JSON"] = self._with_dashboard_origin(merged.get("MONITORING_CONFIG_JSON"))
+            # the dashboard (and the demo page beside it) report their own vitals and errors
+            origin = (self.dashboard_url or "").rstrip("/")
+            for name in ("VITALS_ALLOWED_ORIGINS", "SENTRY_ALLOWED_ORIGINS"):
+                listed = [o for o in merged.get(name, "").split(",") if o.strip()]
+                merged[name] = ",".join([*listed, origin] if origin not in listed else listed)
         return merged
 
     def _with_dashboard_origin(self, document: str | None) -> str:
@@ -203,7 +208,9 @@ class Stack:
         return self
 
     def _start_dashboard(self, port: int) -> None:
-        self.dashboard = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(self.base_url))
+        self.dashboard = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", port), handler_for(self.base_url, self.own_apm_dsn(), self.environment)
+        )
         threading.Thread(target=self.dashboard.serve_forever, daemon=True).start()
 
     def wait_ready(self, timeout_s: float) -> None:

@@ -66,6 +66,8 @@ def test_a_production_build_names_the_workers_origin(tmp_path: Path) -> None:
     assert json.loads((out / "config.json").read_text())["api"] == "https://obs.example.com"
     assert "connect-src 'self' https://obs.example.com" in (out / "_headers").read_text()
     assert "<script>" not in (out / "index.html").read_text()  # no inline script
+    assert not (out / "demo.html").exists() and not (out / "demo.js").exists()  # the local demo stays local
+    assert "sentryDsn" not in json.loads((out / "config.json").read_text())
     shutil.rmtree(out)
 
 

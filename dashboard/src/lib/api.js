@@ -107,5 +107,11 @@ export async function loadConfig() {
   const response = await fetch("./config.json", { cache: "no-store" });
   if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
   const config = await response.json();
-  return { api: String(config.api || ""), refreshSeconds: Number(config.refreshSeconds || 15) };
+  return {
+    api: String(config.api || ""),
+    refreshSeconds: Number(config.refreshSeconds || 15),
+    selfMonitoring: config.selfMonitoring !== false,
+    sentryDsn: config.sentryDsn ? String(config.sentryDsn) : "",
+    environment: String(config.environment || "production"),
+  };
 }
