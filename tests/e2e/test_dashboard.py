@@ -155,7 +155,7 @@ def seed_hostile(stack: Stack) -> Seeded:
         stack,
         "POST",
         "/security/check",
-        {"path": "/api/search", "query": urlencode({"q": XSS[0]}), "ip": "203.0.113.77"},
+        {"path": "/api/search", "query": urlencode({"q": XSS[0]}), "ip": "198.18.7.77"},
         ingest,
     )
     assert status == 200, body
@@ -163,7 +163,7 @@ def seed_hostile(stack: Stack) -> Seeded:
         stack,
         "POST",
         "/security/blocklist",
-        {"target": "203.0.113.78", "reason": XSS[4], "ttl": "1h"},
+        {"target": "198.18.7.78", "reason": XSS[4], "ttl": "1h"},
         bearer(ADMIN_TOKEN),
     )
     assert status == 201, body
@@ -214,8 +214,19 @@ def seed_hostile(stack: Stack) -> Seeded:
 
 
 @pytest.fixture(scope="module")
-def seeded(stack: Stack) -> Seeded:
-    return seed_hostile(stack)
+def seeded(stack: Stack) -> Iterator[Seeded]:
+    """The hostile data, removed afterwards where other tests of the session stack list it."""
+    data = seed_hostile(stack)
+    yield data
+    admin, operator = bearer(ADMIN_TOKEN), bearer(OPERATOR_TOKEN)
+    for method, path, headers in (
+        ("DELETE", f"/monitoring/maintenance/mw-{data.run}", operator),
+        ("DELETE", f"/monitoring/checks/{data.check_id}", admin),
+        ("DELETE", f"/monitoring/heartbeats/hb-{data.run}", admin),
+        ("DELETE", "/security/blocklist/198.18.7.78", admin),
+    ):
+        status, body = call(stack, method, path, None, headers)
+        assert status == 204, (path, body)
 
 
 @pytest.fixture(scope="module")
@@ -429,7 +440,7 @@ def test_admin_creates_and_deletes_a_check_and_blocks_through_the_ui_and_an_oper
     assert operator.page.query_selector("button:has-text('Block')") is None
     check = {"id": check_id, "url": "https://app.example/"}
     assert api_from_page(operator, "PUT", f"/monitoring/checks/{check_id}", OPERATOR_TOKEN, check) == 403
-    assert api_from_page(operator, "POST", "/security/blocklist", OPERATOR_TOKEN, {"target": "203.0.113.90"}) == 403
+    assert api_from_page(operator, "POST", "/security/blocklist", OPERATOR_TOKEN, {"target": "198.18.7.90"}) == 403
     operator.page.context.close()
 
     admin = open_dashboard(browser, stack, "admin")
@@ -452,20 +463,20 @@ def test_admin_creates_and_deletes_a_check_and_blocks_through_the_ui_and_an_oper
     )
 
     show(admin, "security")
-    page.fill("input[name=target]", "203.0.113.91")
+    page.fill("input[name=target]", "198.18.7.91")
     page.fill("form:has(button:has-text('Block')) input[name=reason]", "UI test")
     page.click("button:has-text('Block')")
-    page.wait_for_selector(".form-status .good:text-is('blocked 203.0.113.91')")
+    page.wait_for_selector(".form-status .good:text-is('blocked 198.18.7.91')")
     _, blocks = call(stack, "GET", "/security/blocklist", None, bearer(READ_TOKEN))
-    assert any(b["target"] == "203.0.113.91" for b in blocks["entries"]), blocks
-    row = page.locator("tr", has_text="203.0.113.91")
+    assert any(b["target"] == "198.18.7.91" for b in blocks["entries"]), blocks
+    row = page.locator("tr", has_text="198.18.7.91")
     row.locator("button:has-text('Remove')").click()
     row.locator("button:has-text('Click again to remove')").click()
 
     def blocked() -> list[str]:
         return [b["target"] for b in call(stack, "GET", "/security/blocklist", None, bearer(READ_TOKEN))[1]["entries"]]
 
-    wait_for("the block to be removed", lambda: "203.0.113.91" not in blocked())
+    wait_for("the block to be removed", lambda: "198.18.7.91" not in blocked())
     assert admin.errors == [], admin.errors
     admin.page.context.close()
 
