@@ -190,6 +190,7 @@ BENCHES = {
     "sentry-core": ["bench.bench_sentry_core"],
     "trace-ingest": ["bench.bench_traces_workerd", "ingest"],
     "trace-archive": ["bench.bench_traces_workerd", "archive"],
+    "dashboard": ["bench.bench_dashboard"],
 }
 
 
