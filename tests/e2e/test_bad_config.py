@@ -45,6 +45,16 @@ def test_health_is_down_and_names_the_bad_fields(bad_stack: Stack, concern: str)
     assert body["checks"]["KV"]["ok"] is True
 
 
+def test_health_asked_by_a_browser_still_reports_the_broken_config(bad_stack: Stack) -> None:
+    """Health answers the dashboard's CORS; with no config to read the origins from, it still
+    answers its report (without CORS headers), not a 500."""
+    headers = {"origin": "https://dash.example"}
+    status, body = bad_stack.request("GET", "/alerts/health", headers=headers)
+    assert status == 503 and body["status"] == "down", body
+    status, body = bad_stack.request("GET", "/alerts/no-such-route", headers=headers)
+    assert status == 404 and body["error"]["code"] == "not_found", body
+
+
 def test_config_endpoint_answers_with_a_clear_error_not_a_crash(bad_stack: Stack) -> None:
     status, body = bad_stack.request("GET", "/monitoring/config")
     assert status == 500

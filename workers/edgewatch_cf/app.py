@@ -222,8 +222,8 @@ class WorkerApp:
             endpoint = match.handler
             if not isinstance(endpoint.access, Role):
                 reply = await endpoint.handler(incoming)
-                if endpoint.access.dashboard:
-                    reply.headers = {**reply.headers, **self._cors(env, request)}
+                if endpoint.access.dashboard:  # health must answer even with a broken config
+                    reply.headers = {**reply.headers, **self._cors_or_none(env, request)}
                 return _respond(method, reply)
             cors = self._cors(env, request)
             try:
