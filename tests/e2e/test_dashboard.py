@@ -13,7 +13,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -96,7 +96,6 @@ class Seeded:
     issue_id: str
     check_id: str
     run: str
-    texts: dict[str, str] = field(default_factory=dict)  # page -> a hostile string it must show as text
 
 
 def seed_hostile(stack: Stack) -> Seeded:
