@@ -64,6 +64,24 @@ def test_the_guides_rate_limit_loop_with_curl(dev_stack: Stack) -> None:
     assert out.split() == ["200"] * 5 + ["429"] * 5
 
 
+def test_the_guides_xss_probe_needs_encoding_and_then_reaches_the_guard(dev_stack: Stack) -> None:
+    """The guide's literal `curl ".../api/test?param=<script>alert('xss')</script>"` is refused by the
+    runtime (400 invalid URI) before any Worker runs; encoded, as the README shows, the guard sees
+    it and records the threat (the route is in monitor mode, so the API still answers)."""
+    raw = f"{dev_stack.base_url}/api/test?param=<script>alert('xss')</script>"
+    got = subprocess.run(["curl", "-s", "-w", " %{http_code}", raw], capture_output=True, text=True, timeout=30)
+    assert got.stdout.endswith(" 400") and "invalid URI" in got.stdout, got.stdout
+    encoded = subprocess.run(
+        ["curl", "-s", "-G", "--data-urlencode", "param=<script>alert('xss')</script>", "-w", " %{http_code}",
+         f"{dev_stack.base_url}/api/test"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert encoded.stdout.endswith(" 200"), encoded.stdout
+    status, body = dev_stack.request("GET", "/security/events?type=threat&limit=5")
+    hits = [h for e in body["events"] for h in e["detail"]["hits"]]
+    assert status == 200 and any(h["class"] == "xss" and h["location"] == "query.param" for h in hits), body
+
+
 def test_the_age_threshold_flushes_without_a_cron(dev_stack: Stack) -> None:
     import time
 
