@@ -2,6 +2,7 @@
 // components' state, uptime and 90 daily bars, and open incidents with their public cause.
 import "./style.css";
 import { loadConfig } from "./lib/api.js";
+import { dailyBars } from "./lib/bars.js";
 import { badge, h, replace } from "./lib/dom.js";
 import { ago, pct, time } from "./lib/format.js";
 
@@ -11,13 +12,6 @@ const OVERALL = {
   partial_outage: "Partial outage",
   major_outage: "Major outage",
 };
-
-function bars(list) {
-  return h("div", { class: "bars", role: "img", "aria-label": "uptime per day, last 90 days" }, (list || []).map((b) => {
-    const cls = b.ratio === null ? "" : b.ratio >= 0.999 ? "good" : b.ratio >= 0.95 ? "warn" : "bad";
-    return h("span", { class: cls, title: `${b.date}: ${b.ratio === null ? "no data" : pct(b.ratio)}` });
-  }));
-}
 
 async function render(root, config) {
   let page;
@@ -35,7 +29,7 @@ async function render(root, config) {
     h("section", { class: "card" }, h("h2", {}, "Components"), (page.components || []).map((c) => h("div", { class: "component" },
       h("h3", {}, c.name, " ", badge(c.state)),
       h("p", { class: "muted" }, `Uptime: 24 h ${pct(c.uptime["24h"])} · 7 d ${pct(c.uptime["7d"])} · 30 d ${pct(c.uptime["30d"])} · 90 d ${pct(c.uptime["90d"])}`),
-      bars(c.bars)))),
+      dailyBars(c.bars)))),
     h("section", { class: "card" }, h("h2", {}, "Incidents"), (page.incidents || []).length === 0
       ? h("p", { class: "empty" }, "No open incidents.")
       : page.incidents.map((i) => h("div", {}, h("strong", {}, i.name || i.component || ""), ` since ${time(i.started_ms)} (${ago(i.started_ms)}): `, i.cause || ""))),

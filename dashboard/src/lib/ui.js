@@ -111,6 +111,16 @@ export function kv(pairs) {
   return h("dl", { class: "kv" }, pairs.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "–")]));
 }
 
+/** "k=v, k2=v2" from a form field as the search APIs' attribute filters: {"attr.k": "v", ...}. */
+export function attrQuery(text) {
+  const q = {};
+  for (const pair of String(text || "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [k, ...rest] = pair.split("=");
+    if (k && rest.length) q[`attr.${k.trim()}`] = rest.join("=").trim();
+  }
+  return q;
+}
+
 /** Query-string values of the current hash route (#/logs?q=...). */
 export function hashParams() {
   const q = location.hash.split("?")[1] || "";

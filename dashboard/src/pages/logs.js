@@ -2,7 +2,7 @@
 // counts, a live tail, and trace ids linking to their trace.
 import { badge, h, link, replace, table } from "../lib/dom.js";
 import { fromLocalInput, num, time } from "../lib/format.js";
-import { errorBox, field, form, hashParams, input, routeHref, section, select } from "../lib/ui.js";
+import { attrQuery, errorBox, field, form, hashParams, input, routeHref, section, select } from "../lib/ui.js";
 
 const LEVELS = ["", "debug", "info", "warn", "error", "fatal"];
 const FILTERS = ["q", "level", "service", "trace_id", "request_id", "user_id", "attr", "from", "to", "limit"];
@@ -26,11 +26,7 @@ function query(values) {
   for (const key of ["q", "level", "service", "trace_id", "request_id", "user_id", "limit"]) if (values[key]) q[key] = values[key];
   if (values.from) q.from = fromLocalInput(values.from);
   if (values.to) q.to = fromLocalInput(values.to);
-  for (const pair of String(values.attr || "").split(",").map((s) => s.trim()).filter(Boolean)) {
-    const [k, ...rest] = pair.split("=");
-    if (k && rest.length) q[`attr.${k.trim()}`] = rest.join("=").trim();
-  }
-  return q;
+  return { ...q, ...attrQuery(values.attr) };
 }
 
 export default {

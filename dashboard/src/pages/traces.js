@@ -2,7 +2,7 @@
 // per-endpoint performance of the last hour.
 import { badge, h, link, replace, table } from "../lib/dom.js";
 import { fromLocalInput, ms, num, pct, time } from "../lib/format.js";
-import { dataArea, errorBox, field, form, hashParams, input, routeHref, section, select } from "../lib/ui.js";
+import { attrQuery, dataArea, errorBox, field, form, hashParams, input, routeHref, section, select } from "../lib/ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -94,11 +94,7 @@ function spanQuery(v) {
   if (v.root) q.root = "true";
   if (v.from) q.from = fromLocalInput(v.from);
   if (v.to) q.to = fromLocalInput(v.to);
-  for (const pair of String(v.attr || "").split(",").map((s) => s.trim()).filter(Boolean)) {
-    const [k, ...rest] = pair.split("=");
-    if (k && rest.length) q[`attr.${k.trim()}`] = rest.join("=").trim();
-  }
-  return q;
+  return { ...q, ...attrQuery(v.attr) };
 }
 
 export default {

@@ -1,17 +1,11 @@
 // Uptime: checks and heartbeats with their state and uptime, 90 daily bars, the latency chart of
 // one check, incidents and maintenance windows; admins create, edit and delete checks and
 // heartbeats, operators plan maintenance.
+import { dailyBars } from "../lib/bars.js";
 import { lineChart } from "../lib/chart.js";
 import { badge, h, link, replace, table } from "../lib/dom.js";
 import { ago, duration, fromLocalInput, ms, pct, time } from "../lib/format.js";
 import { actionButton, dataArea, field, form, hashParams, input, routeHref, section, select } from "../lib/ui.js";
-
-function dailyBars(bars) {
-  return h("div", { class: "bars", role: "img", "aria-label": "uptime per day, last 90 days" }, (bars || []).map((b) => {
-    const cls = b.ratio === null ? "" : b.ratio >= 0.999 ? "good" : b.ratio >= 0.95 ? "warn" : "bad";
-    return h("span", { class: cls, title: `${b.date}: ${b.ratio === null ? "no data" : pct(b.ratio, 2)}${b.down ? `, ${b.down} down` : ""}` });
-  }));
-}
 
 function checkForm(api, existing, done) {
   const spec = existing ? existing.spec : {};
