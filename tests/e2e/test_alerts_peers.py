@@ -30,6 +30,7 @@ from scripts.toolchain import ensure_peers
 from tests.support.peer_process import PeerProcess
 from tests.support.sink import Sink
 from tests.support.targets import Step, Targets
+from tests.support.waiting import poll, wait_until
 
 JSON = {"content-type": "application/json"}
 EXTERNAL_URL = "http://alerts.peers.example"  # ours and Alertmanager's, so their payloads can be equal
@@ -68,22 +69,6 @@ def epoch_ms(text: str) -> int:
     head, _, fraction = text.rstrip("Z").partition(".")
     whole = datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     return int(whole.timestamp()) * 1000 + int((fraction + "000")[:3])
-
-
-def poll(check: Callable[[], Any], timeout_s: float, every_s: float = 0.2) -> Any:
-    """The first truthy answer of ``check``, or its last answer when the time is up."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(every_s)
-
-
-def wait_until(what: str, check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    found = poll(check, timeout_s)
-    assert found, f"timed out after {timeout_s:.0f}s waiting for {what}"
-    return found
 
 
 # -- fixtures ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import json
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import pytest
 from scripts.stack import Stack
 from tests.e2e.conftest import ADMIN_TOKEN, ALLOWED_ORIGIN, INGEST_TOKEN, OPERATOR_TOKEN, READ_TOKEN, SENTRY_KEY
 from tests.support.hostile import MARKER, URLS, XSS
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".local" / "screenshots" / "dashboard"
@@ -77,17 +78,6 @@ def call(
 
 def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.4)
-    raise AssertionError(f"timed out waiting for {what}: {last!r}")
 
 
 @dataclass
@@ -208,7 +198,7 @@ def seed_hostile(stack: Stack) -> Seeded:
         _, found = call(stack, "GET", f"/apm/issues?project=1&query=XssError{run}", None, bearer(READ_TOKEN))
         return found["issues"][0]["id"] if found and found.get("issues") else None
 
-    issue_id = wait_for("the hostile Sentry event's issue", issue)
+    issue_id = wait_until("the hostile Sentry event's issue", issue)
     return Seeded(trace_id=trace_id, issue_id=issue_id, check_id=check_id, run=run)
 
 
@@ -408,14 +398,14 @@ def test_operator_silences_expires_and_acknowledges_through_the_ui_and_a_viewer_
         _, body = call(stack, "GET", "/alerts/silences", None, bearer(READ_TOKEN))
         return str(next(s for s in body["silences"] if s["id"] == silence_id)["status"]["state"])
 
-    wait_for("the silence to expire", lambda: state_of(mine[0]["id"]) == "expired")
+    wait_until("the silence to expire", lambda: state_of(mine[0]["id"]) == "expired")
 
     # acknowledge an alert group (the seed's trigger makes one)
     def unacknowledged() -> list[str]:
         _, groups = call(stack, "GET", "/alerts/groups", None, bearer(READ_TOKEN))
         return [g["id"] for g in groups["groups"] if not g["acknowledged"]]
 
-    before = wait_for("an unacknowledged alert group", unacknowledged)
+    before = wait_until("an unacknowledged alert group", unacknowledged)
     show(operator, "overview")
     show(operator, "alerts")
     page.locator("button:has-text('Acknowledge')").first.click()
@@ -456,7 +446,7 @@ def test_admin_creates_and_deletes_a_check_and_blocks_through_the_ui_and_an_oper
     delete = page.locator("button:has-text('Delete check')")
     delete.click()
     page.locator("button:has-text('Click again to delete')").click()
-    wait_for(
+    wait_until(
         "the check to be deleted",
         lambda: call(stack, "GET", f"/monitoring/checks/{check_id}", None, bearer(READ_TOKEN))[0] == 404,
     )
@@ -475,7 +465,7 @@ def test_admin_creates_and_deletes_a_check_and_blocks_through_the_ui_and_an_oper
     def blocked() -> list[str]:
         return [b["target"] for b in call(stack, "GET", "/security/blocklist", None, bearer(READ_TOKEN))[1]["entries"]]
 
-    wait_for("the block to be removed", lambda: "198.18.7.91" not in blocked())
+    wait_until("the block to be removed", lambda: "198.18.7.91" not in blocked())
     assert admin.errors == [], admin.errors
     admin.page.context.close()
 
