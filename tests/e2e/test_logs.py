@@ -428,6 +428,30 @@ def test_r2_failure_loses_nothing_and_recovers(stack: Stack) -> None:
     assert result["count"] == 5 and result["buffered_matches"] == 0
 
 
+def test_a_flush_failing_part_way_archives_nothing_twice_and_loses_nothing(stack: Stack) -> None:
+    flush_ok(stack)  # what earlier tests left is archived: the fault below meets only this test's objects
+    svc = service_name()
+    hour_ago = now_ms() - 3_600_000
+    entries = [err(svc, f"now {i}") for i in range(3)] + [
+        {**err(svc, f"hour ago {i}"), "timestamp": hour_ago} for i in range(4)
+    ]
+    assert ingest(stack, entries)[0] == 202
+    # Two objects (one per hour): the first is written, the second fails.
+    assert stack.request("PUT", "/logs/_test/faults/r2_put_later?count=1", b"")[0] == 200
+    run = flush(stack)
+    job = next(j for j in run["jobs"] if j["job"] == "logs.flush")
+    assert job["status"] == "failed" and "injected R2 put failure" in job["detail"], job
+    window = {"service": svc, "from": str(hour_ago - 60_000), "limit": "100"}
+    half = search(stack, **window)
+    messages = sorted(e["message"] for e in half["matches"])
+    assert messages == sorted(e["message"] for e in entries), messages  # each entry once: buffered or archived
+    assert 0 < half["buffered_matches"] < len(entries), half
+    flush_ok(stack)
+    done = search(stack, **window)
+    assert sorted(e["message"] for e in done["matches"]) == messages and done["buffered_matches"] == 0, done
+    assert len({e["id"] for e in done["matches"]}) == len(entries)
+
+
 def test_flush_on_size_without_cron(stack: Stack) -> None:
     svc = service_name()
     batch = [err(svc, f"bulk {i}") for i in range(5000)]  # the default maxEntries threshold

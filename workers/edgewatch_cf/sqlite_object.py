@@ -4,13 +4,19 @@ A subclass lists ``MIGRATIONS``, statements applied once each, in order, and nev
 shipped (append a new one instead). The number applied is kept in the object's ``_migrations``
 table, so a new statement reaches objects that already hold data. Statements written before this
 base existed are idempotent (``IF NOT EXISTS``), so objects that predate it replay them safely.
+
+Statements run through ``run``, ``rows``, ``one`` and ``first`` add the runtime's ``rowsRead`` and
+``rowsWritten`` of their cursor to ``usage``, the object's billable SQL work since it was loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from workers import DurableObject
+
+from edgewatch.cost import SqlUsage
 
 from .bindings import storage_round_trip
 
@@ -21,6 +27,7 @@ class SqliteObject(DurableObject):  # type: ignore[misc]
     def __init__(self, ctx: Any, env: Any) -> None:
         super().__init__(ctx, env)
         self.sql = ctx.storage.sql
+        self.usage = SqlUsage()
         self._migrate()
 
     def _migrate(self) -> None:
@@ -36,11 +43,34 @@ class SqliteObject(DurableObject):  # type: ignore[misc]
         return await storage_round_trip(self.ctx, token)
 
     # -- rows: each row is the runtime's object, read as row.column or row["column"] ----------
+    def _counted(self, cursor: Any) -> None:
+        self.usage.add(int(cursor.rowsRead), int(cursor.rowsWritten))
+
+    def run(self, query: str, *params: Any) -> None:
+        """A statement whose rows, if any, are not wanted (a write)."""
+        cursor = self.sql.exec(query, *params)
+        cursor.toArray()
+        self._counted(cursor)
+
     def rows(self, query: str, *params: Any) -> list[Any]:
-        return list(self.sql.exec(query, *params).toArray())
+        cursor = self.sql.exec(query, *params)
+        found = list(cursor.toArray())
+        self._counted(cursor)
+        return found
+
+    def iterate(self, query: str, *params: Any) -> Iterator[Any]:
+        """Rows one at a time, for a reader that may stop early; counted when it stops."""
+        cursor = self.sql.exec(query, *params)
+        try:
+            yield from cursor
+        finally:
+            self._counted(cursor)
 
     def one(self, query: str, *params: Any) -> Any:
-        return self.sql.exec(query, *params).one()
+        cursor = self.sql.exec(query, *params)
+        row = cursor.one()
+        self._counted(cursor)
+        return row
 
     def first(self, query: str, *params: Any) -> Any | None:
         found = self.rows(query, *params)

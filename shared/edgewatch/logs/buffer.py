@@ -1,12 +1,21 @@
-"""The rules of a LogBuffer shard: entry ids, when to flush, and how buffered entries are cut into
-archive objects (one per service and hour, at most max_entries each)."""
+"""The rules of a LogBuffer shard: entry ids, when to flush, how buffered entries are cut into
+archive objects (one per service and hour, at most max_entries each), and the shard's flush state.
+
+A shard stores one row per accepted batch, not per entry: entry ``seq`` numbers are the batch's
+first number plus the entry's place in it. Which entries are archived is one watermark
+(``archived_through``: every batch at or below it is in R2) plus, after a flush that failed part
+way, the numbers of the entries already archived above it (``archived_ahead``), so that neither
+a retry nor a search sees them twice.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from ..cost import SqlUsage
 from .archive import hour_start
+from .messages import FlushError
 
 
 def entry_id(shard: int, seq: int) -> str:
@@ -78,3 +87,45 @@ def archive_chunks(entries: list[BufferedEntry], shard: int, max_entries: int) -
                 )
             )
     return chunks
+
+
+def next_seq(last_seq: int | None, last_count: int, floor: int) -> int:
+    """The first entry number of a new batch. A batch without entries (counts only) still takes
+    one number, so that each batch row has a key of its own; ``floor`` is where numbering stands
+    once older rows were deleted, so that no number is ever given twice."""
+    after = 1 if last_seq is None else last_seq + max(last_count, 1)
+    return max(after, floor, 1)
+
+
+@dataclass(frozen=True)
+class FlushState:
+    archived_through: int = 0  # every batch whose first seq is at most this is archived
+    archived_ahead: list[int] = field(default_factory=list)  # entries archived above the watermark
+    failures: int = 0
+    last_ok_ms: int | None = None
+    last_error: FlushError | None = None
+    failing_since_ms: int | None = None
+    usage: SqlUsage = field(default_factory=SqlUsage)  # SQL work up to the last save
+
+    def archived_chunk(self, seqs: list[int]) -> FlushState:
+        return replace(self, archived_ahead=sorted({*self.archived_ahead, *seqs}))
+
+    def succeeded(self, through: int, now_ms: int) -> FlushState:
+        """Every batch up to ``through`` is archived: the numbers kept above the old watermark
+        are no longer needed."""
+        ahead = [s for s in self.archived_ahead if s > through]
+        return replace(
+            self,
+            archived_through=max(self.archived_through, through),
+            archived_ahead=ahead,
+            last_ok_ms=now_ms,
+            failing_since_ms=None,
+        )
+
+    def failed(self, error: str, now_ms: int) -> FlushState:
+        return replace(
+            self,
+            failures=self.failures + 1,
+            last_error=FlushError(now_ms, error),
+            failing_since_ms=self.failing_since_ms or now_ms,
+        )

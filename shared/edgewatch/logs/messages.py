@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..cost import SqlUsage
+
 # The columns of one row of AppendRequest.rows_json, in order; ``entry`` is the entry's JSON object.
 ENTRY_COLUMNS = ("ts", "level", "service", "trace_id", "request_id", "user_id", "entry")
 
@@ -91,3 +93,5 @@ class ShardStats:
     last_flush_ok: int | None
     last_flush_error: FlushError | None
     failing_since_ms: int | None = None  # the first failed flush since the last good one
+    sql: SqlUsage = field(default_factory=SqlUsage)  # the shard's billable SQL work (see edgewatch.cost)
+    stored_bytes: int = 0  # the shard's SQLite database size

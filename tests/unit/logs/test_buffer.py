@@ -4,8 +4,20 @@ import json
 
 import pytest
 
+from edgewatch.codec import decode, encode
+from edgewatch.cost import SqlUsage
 from edgewatch.logs.archive import HOUR_MS
-from edgewatch.logs.buffer import BufferedEntry, FlushAlarm, archive_chunks, entry_id, flush_alarm, with_id
+from edgewatch.logs.buffer import (
+    BufferedEntry,
+    FlushAlarm,
+    FlushState,
+    archive_chunks,
+    entry_id,
+    flush_alarm,
+    next_seq,
+    with_id,
+)
+from edgewatch.logs.messages import FlushError
 
 T0 = 1_795_737_600_000  # an hour boundary
 LIMITS = {"max_entries": 10, "max_bytes": 1000, "max_age_ms": 600_000}
@@ -53,3 +65,42 @@ def test_archive_chunks_group_by_service_and_hour_and_cut_at_max_entries() -> No
 
 def test_archive_chunks_of_nothing() -> None:
     assert archive_chunks([], 0, 10) == []
+
+
+# -- numbering and the flush state -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("last_seq", "last_count", "floor", "expected"),
+    [
+        (None, 0, 0, 1),  # the first batch of a new shard starts at 1
+        (1, 100, 0, 101),  # after a batch of 100 numbered 1..100
+        (101, 0, 0, 102),  # a batch of counts only still took one number
+        (None, 0, 5_001, 5_001),  # every row was deleted: numbering goes on from the floor
+        (40, 10, 5_001, 5_001),  # the floor wins over an older row (first layout's numbers)
+        (6_000, 3, 5_001, 6_003),
+    ],
+)
+def test_next_seq(last_seq: int | None, last_count: int, floor: int, expected: int) -> None:
+    assert next_seq(last_seq, last_count, floor) == expected
+
+
+def test_a_chunk_archived_above_the_watermark_is_remembered_until_it_passes() -> None:
+    state = FlushState(archived_through=100).archived_chunk([150, 120]).archived_chunk([130])
+    assert state.archived_ahead == [120, 130, 150] and state.archived_through == 100
+    failed = state.failed("R2 down", now_ms=5)
+    assert failed.failures == 1 and failed.failing_since_ms == 5 and failed.archived_ahead == [120, 130, 150]
+    again = failed.failed("R2 still down", now_ms=9)
+    assert again.failing_since_ms == 5 and again.last_error is not None and again.last_error.error == "R2 still down"
+    done = again.succeeded(through=140, now_ms=20)
+    assert done.archived_through == 140 and done.archived_ahead == [150]
+    assert done.failing_since_ms is None and done.last_ok_ms == 20 and done.failures == 2
+
+
+def test_the_watermark_never_moves_back() -> None:
+    assert FlushState(archived_through=300).succeeded(through=200, now_ms=1).archived_through == 300
+
+
+def test_the_flush_state_survives_the_codec() -> None:
+    state = FlushState(7, [9, 11], 2, 3, FlushError(4, "x"), 4, SqlUsage(5, 6, 7))
+    assert decode(FlushState, encode(state)) == state
