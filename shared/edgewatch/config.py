@@ -163,6 +163,9 @@ class LogBufferConfig(_Model):
     max_entries: int = Field(5_000, ge=1, le=100_000, alias="maxEntries")
     max_bytes: int = Field(2_000_000, ge=1_000, le=20_000_000, alias="maxBytes")
     max_age: Duration = Field("10m", alias="maxAge")
+    # How long an accepted batch's row is kept once archived: its id answers a resent batch as a
+    # duplicate, and its entries stay in the live tail, for this long.
+    dedupe_window: Duration = Field("24h", alias="dedupeWindow")
 
 
 IpMode = Literal["hash", "mask", "keep"]

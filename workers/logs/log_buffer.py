@@ -43,7 +43,6 @@ from edgewatch_cf.faults import take_fault
 from edgewatch_cf.settings import stack_config
 from edgewatch_cf.sqlite_object import SqliteObject
 
-BATCH_ID_KEEP_MS = 24 * 3_600_000  # a batch row (and so its id, for dedupe) is kept this long
 RETRY_AFTER_FAILURE_MS = 60_000
 
 SCHEMA = (
@@ -249,7 +248,7 @@ class LogBuffer(SqliteObject):
 
     def _forget_batches(self, state: FlushState, now: int) -> None:
         """Delete archived batch rows older than the dedupe window, keeping the numbering's floor."""
-        cutoff = now - BATCH_ID_KEEP_MS
+        cutoff = now - parse_duration_ms(stack_config(self.env).monitoring.logging.buffer.dedupe_window)
         old = self.one(
             "SELECT count(*) AS n FROM appends WHERE seq <= ? AND arrived_at < ?", state.archived_through, cutoff
         )

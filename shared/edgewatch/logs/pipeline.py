@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,16 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 def shard_of(service: str, shards: int) -> int:
     return zlib.crc32(service.encode("utf-8")) % shards
+
+
+def batch_shard(services: dict[str, int], shards: int) -> int:
+    """The one shard a batch is stored in: that of the service with the most entries (the first
+    of those on a tie). A whole batch goes to one shard, so it costs one Durable Object request
+    and one batch row whatever its mix of services; reads consult every shard anyway."""
+    if not services:
+        return 0
+    top = max(services.values())
+    return shard_of(next(name for name, n in services.items() if n == top), shards)
 
 
 @dataclass
@@ -72,10 +81,10 @@ class Prepared:
 
 
 def prepare(batch: ParsedBatch, sampler: Sampler, scrubber: Scrubber | None, shards: int) -> Prepared:
-    shard_cache: dict[str, int] = {}
-    out: dict[int, ShardPayload] = defaultdict(ShardPayload)
     counts: dict[tuple[str, int, str], list[float]] = {}
+    services: dict[str, int] = {}
     for entry in batch.entries:
+        services[entry.service] = services.get(entry.service, 0) + 1
         key = (entry.service, entry.ts - entry.ts % MINUTE_MS, entry.level)
         cell = counts.get(key)
         if cell is None:
@@ -84,13 +93,10 @@ def prepare(batch: ParsedBatch, sampler: Sampler, scrubber: Scrubber | None, sha
             cell[0] += 1
     kept, dropped = sampler.apply(batch.entries)
     level_rank = LEVEL_RANK
+    payload = ShardPayload()
     for entry in kept:
         if scrubber is not None:
             scrubber.scrub_entry(entry)
-        shard = shard_cache.get(entry.service)
-        if shard is None:
-            shard = shard_cache[entry.service] = shard_of(entry.service, shards)
-        payload = out[shard]
         counts[(entry.service, entry.ts - entry.ts % MINUTE_MS, entry.level)][1] += 1
         payload.rows.append(
             [
@@ -103,9 +109,6 @@ def prepare(batch: ParsedBatch, sampler: Sampler, scrubber: Scrubber | None, sha
                 entry.to_json(),
             ]
         )
-    for key, cell in counts.items():
-        shard = shard_cache.get(key[0])
-        if shard is None:
-            shard = shard_cache[key[0]] = shard_of(key[0], shards)
-        out[shard].counts[key] = cell
+    payload.counts.update(counts)
+    out = {batch_shard(services, shards): payload} if batch.entries else {}
     return Prepared(dict(out), len(batch.entries), len(kept), len(batch.entries) - len(kept), dropped)

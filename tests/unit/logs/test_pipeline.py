@@ -46,3 +46,11 @@ def test_shard_payload_crosses_the_codec_with_bulk_rows() -> None:
     assert dict(zip(ENTRY_COLUMNS, row, strict=True))["entry"] == entry.to_json()
     assert "naïve" in request.rows_json  # stored as UTF-8 text, not \\u escapes
     assert request.counts == [MinuteCount("api", T0, "warn", 1, 1)]
+
+
+def test_a_batch_of_many_services_goes_whole_to_the_shard_of_its_largest_service() -> None:
+    from edgewatch.logs.pipeline import batch_shard, shard_of
+
+    assert batch_shard({"api": 2, "web": 5, "db": 5}, 8) == shard_of("web", 8)  # the first of the largest
+    assert batch_shard({"solo": 1}, 8) == shard_of("solo", 8)
+    assert batch_shard({}, 8) == 0
