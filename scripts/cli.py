@@ -179,6 +179,7 @@ BENCHES = {
     "log-pipeline": ["bench.bench_log_pipeline"],
     "log-ingest": ["bench.bench_log_workerd", "ingest"],
     "log-search": ["bench.bench_log_workerd", "search"],
+    "log-cost": ["bench.bench_log_cost"],
     "sketch": ["bench.bench_sketch"],
     "ratelimit": ["bench.bench_ratelimit"],
     "threats": ["bench.bench_threats"],

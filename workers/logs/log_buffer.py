@@ -64,7 +64,8 @@ SCHEMA = (
     "CREATE TABLE appends (seq INTEGER PRIMARY KEY, batch_id TEXT, arrived_at INTEGER NOT NULL,"
     " count INTEGER NOT NULL, bytes INTEGER NOT NULL, min_ts INTEGER, max_ts INTEGER, rows TEXT NOT NULL,"
     " counts TEXT NOT NULL, usage TEXT NOT NULL DEFAULT '{}')",
-    "CREATE UNIQUE INDEX appends_batch ON appends(batch_id)",
+    # 9: only batches that carry an id are indexed: a batch without one costs no index row
+    "CREATE UNIQUE INDEX appends_batch ON appends(batch_id) WHERE batch_id IS NOT NULL",
     # 10-11: the unarchived entries of the first layout become batches of one, under their own
     # numbers; its batch ids are kept for dedupe as empty batches below every number (archived)
     "INSERT INTO appends (seq, batch_id, arrived_at, count, bytes, min_ts, max_ts, rows, counts)"
@@ -206,8 +207,10 @@ class LogBuffer(SqliteObject):
         config = stack_config(self.env).monitoring.logging.buffer
         shard = self._shard()
         state = self._state()
-        last = self.one("SELECT max(seq) AS through FROM appends")
-        through = max(state.archived_through, int(last["through"] or 0))
+        last = self.first("SELECT seq, count FROM appends ORDER BY seq DESC LIMIT 1")
+        through = max(state.archived_through, int(last["seq"]) if last else 0)
+        # The number of the last entry of batch `through`: archived_ahead is cleared up to it.
+        last_entry = through + max(int(last["count"]), 1) - 1 if last and int(last["seq"]) == through else through
         ahead = set(state.archived_ahead)
         entries = [
             BufferedEntry(int(r["seq"]), int(r["ts"]), str(r["service"]), str(r["line"]))
@@ -240,7 +243,7 @@ class LogBuffer(SqliteObject):
             self.run(FOLD_COUNTS, state.archived_through, through)
             kept = self.one(BATCH_USAGE, state.archived_through, through)
             folded = SqlUsage(int(kept["statements"]), int(kept["rows_read"]), int(kept["rows_written"]))
-            state = replace(state.succeeded(through, now), usage=state.usage.plus(folded))
+            state = replace(state.succeeded(through, last_entry, now), usage=state.usage.plus(folded))
         self._forget_batches(state, now)
         self._save(state)
         self.console.info("flush", shard=shard, reason=reason, objects=len(written), ok=error is None)

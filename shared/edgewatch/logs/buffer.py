@@ -110,10 +110,10 @@ class FlushState:
     def archived_chunk(self, seqs: list[int]) -> FlushState:
         return replace(self, archived_ahead=sorted({*self.archived_ahead, *seqs}))
 
-    def succeeded(self, through: int, now_ms: int) -> FlushState:
-        """Every batch up to ``through`` is archived: the numbers kept above the old watermark
-        are no longer needed."""
-        ahead = [s for s in self.archived_ahead if s > through]
+    def succeeded(self, through: int, last_entry: int, now_ms: int) -> FlushState:
+        """Every batch up to ``through`` is archived (``last_entry`` is the number of the last
+        entry of that batch): the numbers kept up to there are no longer needed."""
+        ahead = [s for s in self.archived_ahead if s > last_entry]
         return replace(
             self,
             archived_through=max(self.archived_through, through),

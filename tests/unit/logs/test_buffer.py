@@ -92,13 +92,13 @@ def test_a_chunk_archived_above_the_watermark_is_remembered_until_it_passes() ->
     assert failed.failures == 1 and failed.failing_since_ms == 5 and failed.archived_ahead == [120, 130, 150]
     again = failed.failed("R2 still down", now_ms=9)
     assert again.failing_since_ms == 5 and again.last_error is not None and again.last_error.error == "R2 still down"
-    done = again.succeeded(through=140, now_ms=20)
-    assert done.archived_through == 140 and done.archived_ahead == [150]
+    done = again.succeeded(through=121, last_entry=140, now_ms=20)  # batch 121 holds entries 121..140
+    assert done.archived_through == 121 and done.archived_ahead == [150]
     assert done.failing_since_ms is None and done.last_ok_ms == 20 and done.failures == 2
 
 
 def test_the_watermark_never_moves_back() -> None:
-    assert FlushState(archived_through=300).succeeded(through=200, now_ms=1).archived_through == 300
+    assert FlushState(archived_through=300).succeeded(through=200, last_entry=250, now_ms=1).archived_through == 300
 
 
 def test_the_flush_state_survives_the_codec() -> None:
