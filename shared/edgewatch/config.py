@@ -183,6 +183,8 @@ class ScrubbingConfig(_Model):
     bearer_tokens: bool = Field(True, alias="bearerTokens")
     jwts: bool = True
     api_keys: bool = Field(True, alias="apiKeys")
+    webhook_urls: bool = Field(True, alias="webhookUrls")
+    incident_keys: bool = Field(True, alias="incidentKeys")
     custom_patterns: list[str] = Field(default_factory=list, alias="customPatterns")
 
     @field_validator("custom_patterns")

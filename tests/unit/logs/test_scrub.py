@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from edgewatch.config import ScrubbingConfig
@@ -46,6 +46,8 @@ RULES_BY_FILE: dict[str, ScrubRules] = {
     "ip_keep": replace(DEFAULT, ip_mode="keep"),
     "custom": replace(DEFAULT, custom_patterns=(re.compile(r"\bORD-[0-9]{6}\b"), re.compile(r"(?i)internal-[a-z]+"))),
     "keys": DEFAULT,
+    "webhooks": DEFAULT,
+    "incident_keys": DEFAULT,
     "neutralize": DEFAULT,  # checked with neutralize() alone
 }
 
@@ -186,12 +188,38 @@ def test_disabled_scrubbing_still_neutralizes() -> None:
         ("bearer_tokens", "Bearer abcdefgh12345678"),
         ("jwts", "jwt eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.sig"),
         ("api_keys", "key AKIAIOSFODNN7EXAMPLE password=x"),
+        ("webhook_urls", "post https://hooks.slack.com/services/T0/B0/abcdefABCDEF"),
+        ("incident_keys", "routing key: R0123456789abcdef0123456789abcde"),
     ],
 )
 def test_each_flag_turns_its_rule_off(flag: str, text: str) -> None:
     assert Scrubber(DEFAULT).scrub_text(text) != text
     changes: dict[str, Any] = {flag: False}
     assert Scrubber(replace(DEFAULT, **changes)).scrub_text(text) == text
+
+
+def test_incident_keys_flag_also_turns_its_deny_keys_off() -> None:
+    value = {"routing_key": "k", "X-Routing-Key": "k", "integrationKey": "k", "password": "p"}
+    assert Scrubber(DEFAULT).scrub_value(value) == dict.fromkeys(value, REDACTED)
+    off = Scrubber(replace(DEFAULT, incident_keys=False)).scrub_value(value)
+    assert off == {"routing_key": "k", "X-Routing-Key": "k", "integrationKey": "k", "password": REDACTED}
+
+
+def test_new_flags_are_read_from_config_and_default_on() -> None:
+    assert rules_from_config(ScrubbingConfig()).webhook_urls and rules_from_config(ScrubbingConfig()).incident_keys
+    rules = rules_from_config(ScrubbingConfig.model_validate({"webhookUrls": False, "incidentKeys": False}))
+    assert not rules.webhook_urls and not rules.incident_keys
+    scrubber = Scrubber(rules)
+    text = "https://hooks.slack.com/services/T0/B0/abcdefABCDEF routing key R0123456789abcdef0123456789abcde"
+    assert scrubber.scrub_text(text) == text
+    assert scrubber.scrub_value({"routing_key": "k"}) == {"routing_key": "k"}
+    disabled = rules_from_config(ScrubbingConfig(enabled=False))
+    assert not disabled.webhook_urls and not disabled.incident_keys
+    allowed = Scrubber(rules_from_config(ScrubbingConfig.model_validate({"allowKeys": ["routing_key"]})))
+    assert allowed.scrub_value({"routing_key": "k", "integration_key": "k"}) == {
+        "routing_key": "k",
+        "integration_key": REDACTED,
+    }
 
 
 def test_ip_hash_depends_on_salt_only() -> None:
@@ -296,6 +324,17 @@ ADVERSARIAL = {
     "stripe-prefix": "sk_live_" * 12_500,
     "github-prefix": "ghp_" * 25_000,
     "controls": "\x1b\n" * 50_000,
+    "slack-hosts": "hooks.slack.com/" * 6_000,
+    "slack-services": "https://hooks.slack.com/services/" * 3_000,
+    "webhook-secret-long": "https://hooks.slack.com/services/" + "a/" * 50_000,
+    "teams-tenants": "a." * 50_000 + "webhook.office.com/webhookb2/x",
+    "logic-hosts": "prod-1." * 15_000 + "logic.azure.com/workflows/x",
+    "powerplatform-dots": "a." * 50_000 + "powerplatform.com/powerautomate/automations/x",
+    "encoded-slashes": "https%3A%2F%2Fhooks.slack.com%2Fservices%2F" + "%2F" * 30_000,
+    "escaped-slashes": "https:\\/\\/discord.com\\/api\\/webhooks\\/" + "\\/" * 30_000,
+    "routing-keys": "routing key: " * 8_000,
+    "routing-key-long-value": "routing_key=" + "a" * 100_000,
+    "key-words": "routing_key service_key genie-key " * 3_000,
 }
 
 
@@ -349,6 +388,14 @@ FRAGMENTS = [
     "b.io",
     "[",
     "]",
+    "https://",
+    "hooks.slack.com/services/",
+    "discord.com/api/webhooks/",
+    "%2F",
+    "\\/",
+    "routing key: ",
+    "integration_key=",
+    "0123456789abcdef",
 ]
 rule_text = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=30).map("".join)
 
@@ -409,6 +456,107 @@ jwts = st.builds(
     st.dictionaries(st.text(ALNUM, min_size=1, max_size=5), st.text(max_size=10), max_size=4),
     st.binary(min_size=16, max_size=48),
 )
+TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+HEX = "0123456789abcdef"
+_token = st.text(TOKEN_CHARS, min_size=8, max_size=40)
+_guid = st.builds(
+    lambda h: "-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:32])), st.text(HEX, min_size=32, max_size=32)
+)
+_scheme = st.sampled_from(["https://", "http://", "HTTPS://", ""])
+webhook_urls = st.one_of(
+    st.builds(
+        lambda s, kind, a, b, c: f"{s}hooks.slack.com/{kind}/T{a}/B{b}/{c}",
+        _scheme,
+        st.sampled_from(["services", "workflows", "triggers"]),
+        _token,
+        _token,
+        _token,
+    ),
+    st.builds(
+        lambda s, sub, host, v, i, t: f"{s}{sub}{host}/api/{v}webhooks/{i}/{t}",
+        _scheme,
+        st.sampled_from(["", "ptb.", "canary."]),
+        st.sampled_from(["discord.com", "discordapp.com"]),
+        st.sampled_from(["", "v10/"]),
+        st.text("0123456789", min_size=17, max_size=19),
+        st.text(TOKEN_CHARS + "_-", min_size=60, max_size=68),
+    ),
+    st.builds(
+        lambda s, tenant, g1, g2, h, g3: f"{s}{tenant}.webhook.office.com/webhookb2/{g1}@{g2}/IncomingWebhook/{h}/{g3}",
+        _scheme,
+        st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=3, max_size=12),
+        _guid,
+        _guid,
+        st.text(HEX, min_size=32, max_size=32),
+        _guid,
+    ),
+    st.builds(
+        lambda s, g1, g2: f"{s}outlook.office.com/webhook/{g1}@{g2}/IncomingWebhook/abc/{g1}", _scheme, _guid, _guid
+    ),
+    st.builds(
+        lambda n, region, wid, sig: (
+            f"https://prod-{n}.{region}.logic.azure.com:443/workflows/{wid}/triggers/manual/"
+            f"paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={sig}"
+        ),
+        st.integers(min_value=0, max_value=99),
+        st.sampled_from(["westus", "westeurope", "eastus2"]),
+        st.text(HEX, min_size=32, max_size=32),
+        st.text(TOKEN_CHARS + "_-", min_size=43, max_size=43),
+    ),
+    st.builds(
+        lambda space, key, token: f"https://chat.googleapis.com/v1/spaces/{space}/messages?key={key}&token={token}",
+        st.text(TOKEN_CHARS, min_size=11, max_size=11),
+        _token,
+        st.text(TOKEN_CHARS + "_-", min_size=43, max_size=43),
+    ),
+)
+_key_value = st.one_of(st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=32, max_size=32), _guid)
+incident_keys = st.builds(
+    lambda word, sep, value: (f"{word}{sep}{value}", value),
+    st.sampled_from(["routing key", "routing_key", "routingKey", "Routing-Key", "X-Routing-Key", "integration_key",
+                     "integrationKey", "Integration Key", "service_key", "GenieKey"]),
+    st.sampled_from([": ", "=", " ", '":"', '": "', "='", ":\t"]),
+    _key_value,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(webhook_urls, min_size=1, max_size=3), st.sampled_from(["plain", "json", "escaped", "dict"]))
+def test_no_generated_webhook_secret_survives(urls: list[str], form: str) -> None:
+    if form == "json":
+        value: Any = "sending " + json.dumps({"urls": urls, "text": "deploy done"})
+    elif form == "escaped":
+        value = json.dumps({"urls": urls}).replace("/", "\\/")
+    elif form == "dict":
+        value = {"config": {f"hook{i}": url for i, url in enumerate(urls)}}
+    else:
+        value = "notify " + " and ".join(urls) + " failed"
+    stored = json.dumps(Scrubber(DEFAULT).scrub_value(value))
+    for url in urls:
+        secret = url.split("/")[-1].split("sig=")[-1]
+        assert secret not in stored
+        assert "[webhook]" in stored
+
+
+@settings(max_examples=300, deadline=None)
+@given(incident_keys, st.text(HEX, min_size=32, max_size=32), st.sampled_from(["{}", '{{"message": "{}"}}']))
+def test_incident_keys_go_and_trace_ids_stay(pair: tuple[str, str], trace_id: str, wrap: str) -> None:
+    text, key = pair
+    assume(key != trace_id)
+    message = wrap.format(f"trace_id={trace_id} enqueue {text} for span 00f067aa0ba902b7")
+    stored = Scrubber(DEFAULT).scrub_value({"msg": message, "trace_id": trace_id})
+    assert isinstance(stored, dict)
+    assert key not in json.dumps(stored)
+    assert f"trace_id={trace_id}" in stored["msg"] and stored["trace_id"] == trace_id
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(HEX, min_size=32, max_size=32), min_size=1, max_size=4))
+def test_32_hex_values_away_from_the_words_stay(values: list[str]) -> None:
+    text = " ".join(f"trace_id={v} request {v} traceparent 00-{v}-00f067aa0ba902b7-01 routing ok" for v in values)
+    assert Scrubber(DEFAULT).scrub_text(text) == text
+
+
 # Filler between secrets: no digits or letters next to them (a card glued to a word is, by design,
 # not a card), so that every secret stands on its own as it does in a real message.
 filler = st.text(" ,;:()<>[]{}\"'!?\n\t|", max_size=5).map(lambda s: f" {s} ")
