@@ -534,6 +534,8 @@ def test_no_generated_webhook_secret_survives(urls: list[str], form: str) -> Non
     stored = json.dumps(Scrubber(DEFAULT).scrub_value(value))
     for url in urls:
         secret = url.split("/")[-1].split("sig=")[-1]
+        # A host is kept on purpose: a secret that also spells part of some URL's host proves nothing.
+        assume(not any(secret in other.split("/")[2] for other in urls))
         assert secret not in stored
         assert "[webhook]" in stored
 
